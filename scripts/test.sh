@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: installs the addon in a fresh database (the Odoo log must hold no WARNING or
+# ERROR line), runs the Odoo tests through pytest-odoo (with an HTTP server, so browser tours run), then the
+# tests that need no database. Ends with one line "N passed, N failed"; exits non-zero on any failure.
+source "$(dirname "$0")/lib.sh"
+
+DB=${NCC_TEST_DB:-ncc_test}
+OUT="$CACHE/test-$DB"
+rm -rf "$OUT" && mkdir -p "$OUT"
+
+ensure_venv
+ensure_odoo
+ensure_pg
+trap stop_pg EXIT
+
+write_odoo_conf "$OUT/odoo.conf"
+pg_sql "DROP DATABASE IF EXISTS \"$DB\" WITH (FORCE)"
+rm -rf "$CACHE/filestore/filestore/$DB"
+
+say "Installing ncc_atlas_connector in a fresh database '$DB'"
+install_rc=0
+"$PY" "$ODOO_BIN" -c "$OUT/odoo.conf" -d "$DB" -i ncc_atlas_connector --stop-after-init \
+    --log-level=info --logfile="$OUT/install.log" || install_rc=$?
+bad_install=$(grep -cE '^[0-9-]+ [0-9:,]+ [0-9]+ (WARNING|ERROR|CRITICAL) ' "$OUT/install.log" || true)
+if [ "$install_rc" != 0 ] || [ "$bad_install" != 0 ]; then
+    grep -E ' (WARNING|ERROR|CRITICAL) ' -A5 "$OUT/install.log" | head -60 >&2
+    say "Installing the addon failed (exit $install_rc, $bad_install WARNING/ERROR lines): see $OUT/install.log"
+fi
+
+odoo_rc=0
+"$PY" -m pytest -p no:cacheprovider "$ROOT/ncc_atlas_connector/tests" \
+    --odoo-config="$OUT/odoo.conf" --odoo-database="$DB" --odoo-http --odoo-log-level=info \
+    --odoo-extra="logfile=$OUT/tests.log" --junitxml="$OUT/odoo.xml" -q "$@" || odoo_rc=$?
+
+plain_rc=0
+"$PY" -m pytest -p no:cacheprovider "$ROOT/tests" --junitxml="$OUT/plain.xml" -q "$@" || plain_rc=$?
+
+bad_tests=$(grep -cE '^[0-9-]+ [0-9:,]+ [0-9]+ (WARNING|ERROR|CRITICAL) ' "$OUT/tests.log" 2>/dev/null || true)
+if [ "${bad_tests:-0}" != 0 ]; then
+    grep -E ' (WARNING|ERROR|CRITICAL) ' -A5 "$OUT/tests.log" | head -60 >&2
+    say "The Odoo log of the tests holds $bad_tests WARNING/ERROR lines: see $OUT/tests.log"
+fi
+
+# One closing line over every runner; the install counts as one test, and so does a clean test log.
+"$PY" - "$OUT" "$install_rc" "$bad_install" "${bad_tests:-0}" <<'PYEOF'
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+out, install_rc, bad_install, bad_tests = Path(sys.argv[1]), *map(int, sys.argv[2:])
+passed = failed = skipped = 0
+for name in ("odoo.xml", "plain.xml"):
+    path = out / name
+    if not path.exists():
+        print(f"{name}: the runner produced no report", file=sys.stderr)
+        failed += 1
+        continue
+    for suite in ET.parse(path).getroot().iter("testsuite"):
+        tests, fail = int(suite.get("tests", 0)), int(suite.get("failures", 0)) + int(suite.get("errors", 0))
+        skip = int(suite.get("skipped", 0))
+        passed += tests - fail - skip
+        failed += fail
+        skipped += skip
+checks = {"addon installs cleanly": install_rc == 0 and bad_install == 0, "test log clean": bad_tests == 0}
+for ok in checks.values():
+    passed += ok
+    failed += not ok
+if passed - sum(checks.values()) == 0:
+    print("no test ran", file=sys.stderr)
+    failed += 1
+print(f"{passed} passed, {failed} failed, {skipped} skipped")
+sys.exit(1 if failed else 0)
+PYEOF
