@@ -111,6 +111,15 @@ for name in sorted(want & manifests.keys()):
 PYEOF
 }
 
+# Headless Chromium for Odoo's browser tours (Debian package), with the websocket client from the venv.
+ensure_chromium() {
+    command -v chromium >/dev/null 2>&1 && return
+    [ "$(id -u)" = 0 ] || die "Chromium is needed for the browser tests: install the Debian package 'chromium'"
+    say "Installing Chromium (Debian package) for the browser tests"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+        || die "could not install the Debian package 'chromium'"
+}
+
 pg_bindir() {
     local d
     for d in "$(pg_config --bindir 2>/dev/null || true)" /usr/lib/postgresql/15/bin /usr/lib/postgresql/*/bin; do

@@ -11,6 +11,7 @@ rm -rf "$OUT" && mkdir -p "$OUT"
 ensure_venv
 ensure_odoo
 ensure_pg
+ensure_chromium
 trap stop_pg EXIT
 
 write_odoo_conf "$OUT/odoo.conf"
