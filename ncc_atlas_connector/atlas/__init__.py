@@ -1,0 +1,63 @@
+"""The ECCC Atlas in plain Python: documents, client and a local sandbox. Imports nothing from Odoo.
+
+Data flows one way: plain values (a dict keyed by Atlas field names) -> JSON:API documents -> HTTP -> Atlas, and
+back the same road. See ``shared/spec/atlas-api.md`` for the contract.
+"""
+
+from .client import (
+    AtlasClient,
+    AtlasError,
+    AtlasSettings,
+    AuthenticationError,
+    Exchange,
+    NotFoundError,
+    RetryableError,
+    UnknownOutcomeError,
+    ValidationError,
+)
+from .documents import (
+    ATTRIBUTES,
+    MODERATION_STATES,
+    NCC_STATES,
+    RELATIONSHIPS,
+    TAXONOMY_DIMENSIONS,
+    VOCABULARIES,
+    AttributeSpec,
+    ErrorObject,
+    RelationshipSpec,
+    RemoteCluster,
+    Term,
+    build_create,
+    build_update,
+    diff_values,
+    normalize_values,
+    validate_attributes,
+)
+
+__all__ = [
+    'ATTRIBUTES',
+    'MODERATION_STATES',
+    'NCC_STATES',
+    'RELATIONSHIPS',
+    'TAXONOMY_DIMENSIONS',
+    'VOCABULARIES',
+    'AtlasClient',
+    'AtlasError',
+    'AtlasSettings',
+    'AttributeSpec',
+    'AuthenticationError',
+    'ErrorObject',
+    'Exchange',
+    'NotFoundError',
+    'RelationshipSpec',
+    'RemoteCluster',
+    'RetryableError',
+    'Term',
+    'UnknownOutcomeError',
+    'ValidationError',
+    'build_create',
+    'build_update',
+    'diff_values',
+    'normalize_values',
+    'validate_attributes',
+]
