@@ -15,6 +15,7 @@
         "security/ir.model.access.csv",
         "data/ncc.atlas.term.csv",
         "views/ncc_atlas_term_views.xml",
+        "views/res_partner_registration_views.xml",
         "views/ncc_menus.xml",
     ],
     "demo": [],
