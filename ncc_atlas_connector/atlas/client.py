@@ -66,9 +66,13 @@ PRODUCT = f'ncc_atlas_connector/{_product_version()}'
 
 
 class _RedactKeyParam(logging.Filter):
-    """urllib3 logs request URLs at DEBUG; with the key sent as a query parameter, that would log the key."""
+    """urllib3 logs request URLs at DEBUG; with the key sent as a query parameter, that would log the key. It also
+    logs each read retry as a WARNING: a retry is the normal working of the client (the sync log records the
+    attempts), so it is told at INFO, and a server log stays free of warnings while all goes well."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.WARNING and str(record.msg).startswith('Retrying ('):
+            record.levelno, record.levelname = logging.INFO, logging.getLevelName(logging.INFO)
         if record.args:
             args = record.args if isinstance(record.args, tuple) else (record.args,)
             record.args = tuple(_KEY_IN_TEXT.sub(r'\1***', a) if isinstance(a, str) else a for a in args)
@@ -365,6 +369,8 @@ class AtlasClient:
         if self.settings.basic_user:
             session.auth = (self.settings.basic_user, self.settings.basic_password.get_secret_value())
         session.verify = self.settings.verify_tls
+        if _is_loopback(self._root.hostname or ''):
+            session.trust_env = False  # a local Atlas is never behind the outbound proxy of the environment
         return session
 
     # ---------------------------------------------------------------------------------------------------- the calls
@@ -518,7 +524,8 @@ class AtlasClient:
         if not text:
             return text
         for secret in self._secrets:
-            text = text.replace(secret, '***')
+            if len(secret) >= 4:  # a shorter "secret" would garble every message, and hides nothing anyway
+                text = text.replace(secret, '***')
         return _KEY_IN_TEXT.sub(r'\1***', text)
 
     def _excerpt(self, text: str | None) -> str | None:
@@ -640,6 +647,11 @@ class AtlasClient:
             location = self._redact(response.headers.get('Location', ''))
             return self._raise(AtlasError(f'The Atlas redirected {what} to {location or "another address"} (HTTP '
                                           f'{status}); check the Atlas URL in the settings.', status))
+        if status == 401 and not errors and response.headers.get('WWW-Authenticate', '').lower().startswith('basic'):
+            login = 'refused the HTTP Basic login' if self.settings.basic_user else 'asks for an HTTP Basic login'
+            return self._raise(AuthenticationError(
+                f'The web server in front of the Atlas {login} (HTTP 401) for {what}. Check the Basic user and '
+                'password in the Atlas settings.', status))
         return self._raise(self._error_for(status, errors, write, what, retry_after, status,
                                            reason=response.reason))
 
