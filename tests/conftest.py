@@ -1,0 +1,51 @@
+"""Make ``odoo.addons.ncc_atlas_connector`` importable without an Odoo registry, for tests that need no database."""
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]  # the folder holding ncc_atlas_connector/
+
+if importlib.util.find_spec('odoo') is None:
+    sys.path.insert(0, os.environ.get('ODOO_SRC', '/opt/odoo'))
+
+import odoo.addons  # noqa: E402 - a namespace package: only importable once the Odoo source is on the path
+
+if str(ROOT) not in list(odoo.addons.__path__):
+    odoo.addons.__path__.append(str(ROOT))
+
+
+@pytest.fixture(scope='session', autouse=True)
+def load_registry():
+    """pytest-odoo loads an Odoo registry (and needs a database) for every test it sees; these tests need none."""
+    yield
+
+
+# ------------------------------------------------------------------------------------------- the Atlas sandbox
+
+SANDBOX_KEY = 'ncc-key-Zq8tX2vRw7'
+SANDBOX_REVIEWER_KEY = 'eccc-reviewer-key-Lm4pQ9'
+
+
+@pytest.fixture(scope='session')
+def atlas_sandbox():
+    """One sandbox (in memory, loopback, random port) for the session; use ``sandbox`` to get it clean."""
+    from odoo.addons.ncc_atlas_connector.atlas.sandbox import Sandbox
+
+    sandbox = Sandbox(api_key=SANDBOX_KEY, reviewer_key=SANDBOX_REVIEWER_KEY, seed=7)
+    sandbox.start()
+    yield sandbox
+    sandbox.close()
+
+
+@pytest.fixture
+def sandbox(atlas_sandbox):
+    """The session's sandbox, emptied: no registration, no statistics, no fault."""
+    atlas_sandbox.set_faults(None)
+    atlas_sandbox.reset()
+    yield atlas_sandbox
+    atlas_sandbox.set_faults(None)
+    atlas_sandbox.faults.clear_forced()
