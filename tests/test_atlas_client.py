@@ -261,6 +261,19 @@ def test_get_cluster_not_found(sandbox, client):
         client.get_cluster('../../user/user')
 
 
+def test_next_links_are_called_on_the_configured_root():
+    settings = AtlasSettings(url='https://atlas.example.eu/jsonapi', api_key=SANDBOX_KEY, key_transport='query')
+    with AtlasClient(settings) as client:
+        # Drupal behind a TLS proxy may write its links with http:// and an inner host: only path and query count
+        path, params = client._follow(f'http://drupal-1:8080/jsonapi/node/cluster?page[offset]=50&api-key={SANDBOX_KEY}')
+        assert path == '/node/cluster' and params == [('page[offset]', '50')]
+        with pytest.raises(AtlasError, match='outside its JSON:API root') as caught:
+            client._follow(f'https://evil.example/steal?api-key={SANDBOX_KEY}')
+        assert SANDBOX_KEY not in str(caught.value)
+        with pytest.raises(ValueError):
+            client.find_clusters('', '11111111-2222-4333-8444-555555555555')
+
+
 # --------------------------------------------------------------------------------------------- failures
 
 def test_a_2xx_holding_errors_fails(sandbox, client, exchanges):

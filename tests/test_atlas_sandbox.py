@@ -218,6 +218,20 @@ def test_changed_moves_on_every_write(sandbox, api):
     assert data['attributes']['created'] == api('GET', f'/node/cluster/{uuid}').json()['data']['attributes']['created']
 
 
+def test_concurrent_writes(sandbox, api):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        created = list(pool.map(lambda i: api.create(title=f'Parallel {i}'), range(24)))
+    stamps = [item['attributes']['changed'] for item in created]
+    assert len(set(stamps)) == 24 and len(sandbox.clusters()) == 24
+    uuid = created[0]['id']
+    with ThreadPoolExecutor(4) as pool:
+        statuses = sorted(pool.map(lambda _: api.patch(uuid, {'moderation_state': 'ready_for_publication'})
+                                   .status_code, range(4)))
+    assert statuses == [200, 422, 422, 422]  # the state rule holds under concurrency
+
+
 # ------------------------------------------------------------------------------------------ read-back quirks
 
 def test_read_back_quirks(sandbox, api):

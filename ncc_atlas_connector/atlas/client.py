@@ -393,6 +393,8 @@ class AtlasClient:
 
     def find_clusters(self, registration_number: str, country_uuid: str) -> list[RemoteCluster]:
         """Registrations with this registration number in this country (the duplicate search before a create)."""
+        if not isinstance(registration_number, str) or not registration_number.strip():
+            raise ValueError('a registration number is needed to search the Atlas')
         params = [
             ('filter[reg][path]', 'field_registration_number'),
             ('filter[reg][operator]', '='),
@@ -410,6 +412,8 @@ class AtlasClient:
 
     def find_by_title(self, owner_uuid: str, title: str) -> list[RemoteCluster]:
         """Registrations of this owner with exactly this title (the fallback look-up after a lost answer)."""
+        if not isinstance(title, str) or not title.strip():
+            raise ValueError('a title is needed to search the Atlas')
         params = [
             ('filter[uid.id][value]', _check_uuid(owner_uuid, 'user')),
             ('filter[title][path]', 'title'),
@@ -476,11 +480,14 @@ class AtlasClient:
 
     def _list(self, path: str, params: list, what: str) -> Iterator[dict]:
         params = params + [('page[limit]', str(self.settings.page_size))]
-        first = True
+        seen: set = set()
         while True:
-            if not first and self.settings.page_pause:
+            page = (path, tuple(params))
+            if page in seen:
+                raise AtlasError(f'The Atlas sent the same next-page link twice while listing {what}.')
+            if seen and self.settings.page_pause:
                 time.sleep(self.settings.page_pause)
-            first = False
+            seen.add(page)
             result = self._get(path, params, what)
             data = result.document.get('data') if isinstance(result.document, Mapping) else None
             if not isinstance(data, list):
@@ -493,15 +500,17 @@ class AtlasClient:
             path, params = self._follow(href)
 
     def _follow(self, href: str) -> tuple[str, list]:
-        """Path and query of a ``links.next``, refusing to send the key anywhere else than the configured root
-        (Drupal copies the request's query into its links, the key included when sent as a parameter)."""
+        """Path and query of a ``links.next``, to be called on the configured root: only its path and query are
+        used, so the key never goes to another host, and a Drupal behind a TLS proxy that writes its links with
+        http:// or an inner host name still pages. Drupal copies the request's query into its links, the key
+        too when sent as a parameter: it is dropped here and added again by the transport."""
         parts = urlsplit(href)
-        if (parts.scheme, parts.netloc) != (self._root.scheme, self._root.netloc) or \
-                not parts.path.startswith(self._root.path):
-            raise AtlasError('The Atlas sent a next-page link to another address; refusing to follow it: '
+        root_path = self._root.path.rstrip('/')
+        if parts.path != root_path and not parts.path.startswith(root_path + '/'):
+            raise AtlasError('The Atlas sent a next-page link outside its JSON:API root; refusing to follow it: '
                              f'{self._redact(urlunsplit(parts._replace(query="")))}')
         params = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != KEY_PARAM]
-        return parts.path[len(self._root.path):] or '/', params
+        return parts.path[len(root_path):] or '/', params
 
     def _get(self, path: str, params: list, what: str) -> _Result:
         return self._exchange('GET', path, params, None, what)

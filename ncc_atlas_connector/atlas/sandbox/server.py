@@ -430,6 +430,9 @@ class _App:
                 user = self._authenticate(request)
                 status, document, headers = getattr(self, f'do_{endpoint}')(request, user, **args)
             response = _json(status, document, headers)
+        except HTTPException as exc:  # e.g. a body over the size limit
+            response = _json(exc.code or 400, {'jsonapi': _JSONAPI_MEMBER, 'errors': [
+                _error(exc.code or 400, exc.description or exc.name)]})
         except Refusal as refusal:
             if refusal.body is not None:
                 response = Response(refusal.body, refusal.status, refusal.headers, content_type=refusal.content_type)
@@ -618,17 +621,19 @@ class _App:
 
     def do_clusters(self, request: Request, user: _User) -> tuple:
         if request.method == 'POST':
-            return self._create(request, user)
+            with self.store.lock:
+                return self._create(request, user)
         items = [(self.cluster_view(record), record) for record in self.store.clusters()]
         base = self.base(request)
         return self._collection(request, items, lambda record: self.render_cluster(record, base))
 
     def do_cluster(self, request: Request, user: _User, id: str) -> tuple:  # noqa: A002
-        record = self.store.cluster(id)
-        if record is None:
-            raise Refusal(404, f'The "node" entity with ID "{id}" does not exist.')
-        if request.method == 'PATCH':
-            return self._update(request, user, record)
+        with self.store.lock:  # read, check and write as one step: two PATCHes cannot both pass the state rule
+            record = self.store.cluster(id)
+            if record is None:
+                raise Refusal(404, f'The "node" entity with ID "{id}" does not exist.')
+            if request.method == 'PATCH':
+                return self._update(request, user, record)
         base = self.base(request)
         return 200, {'jsonapi': _JSONAPI_MEMBER, 'data': self.render_cluster(record, base),
                      'links': {'self': {'href': f'{base}/node/cluster/{id}'}}}, {}

@@ -52,19 +52,19 @@ class Store:
 
     def __init__(self, db: str = ':memory:', terms_csv: Path | None = None):
         self.path = str(db)
-        self._lock = threading.RLock()
+        self.lock = threading.RLock()
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
         self._db.executescript(_SCHEMA)
         self.seed_terms(Path(terms_csv) if terms_csv else TERMS_CSV)
 
     def close(self) -> None:
-        with self._lock:
+        with self.lock:
             self._db.close()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
+        with self.lock:
             self._db.execute('BEGIN IMMEDIATE')
             try:
                 yield self._db
@@ -76,18 +76,18 @@ class Store:
     # ------------------------------------------------------------------------------------------------------- facts
 
     def meta(self, key: str, default: str | None = None) -> str | None:
-        with self._lock:
+        with self.lock:
             row = self._db.execute('SELECT value FROM meta WHERE key = ?', (key,)).fetchone()
         return row['value'] if row else default
 
     def set_meta(self, key: str, value: str) -> None:
-        with self._lock:
+        with self.lock:
             self._db.execute('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', (key, value))
 
     def user_uuid(self, role: str, seed: str) -> str:
         """The UUID of the sandbox user playing ``role``, created once and kept in the database (so a restart with
         another key keeps the owner of the stored registrations)."""
-        with self._lock:
+        with self.lock:
             value = self.meta(f'user:{role}')
             if value is None:
                 value = str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f'atlas-sandbox:{role}:{seed}'))
@@ -96,7 +96,7 @@ class Store:
 
     def next_changed(self) -> str:
         """A ``changed`` timestamp later than every one handed out before, even within the same microsecond."""
-        with self._lock:
+        with self.lock:
             now = datetime.now(timezone.utc)
             last = self.meta('last_changed')
             if last is not None:
@@ -126,24 +126,24 @@ class Store:
         return len(rows)
 
     def terms(self, vocabulary: str) -> list[dict]:
-        with self._lock:
+        with self.lock:
             rows = self._db.execute('SELECT * FROM term WHERE vocabulary = ? ORDER BY weight, tid',
                                     (vocabulary,)).fetchall()
         return [dict(row) for row in rows]
 
     def term(self, uuid: str) -> dict | None:
-        with self._lock:
+        with self.lock:
             row = self._db.execute('SELECT * FROM term WHERE uuid = ?', (uuid,)).fetchone()
         return dict(row) if row else None
 
     def country_by_iso(self, iso_code: str) -> str | None:
-        with self._lock:
+        with self.lock:
             row = self._db.execute("SELECT uuid FROM term WHERE vocabulary = 'country' AND iso_code = ?",
                                    (iso_code,)).fetchone()
         return row['uuid'] if row else None
 
     def vocabularies(self) -> list[str]:
-        with self._lock:
+        with self.lock:
             return [row[0] for row in self._db.execute('SELECT DISTINCT vocabulary FROM term')]
 
     # -------------------------------------------------------------------------------------------------- clusters
@@ -156,17 +156,17 @@ class Store:
         return record
 
     def clusters(self) -> list[dict]:
-        with self._lock:
+        with self.lock:
             rows = self._db.execute('SELECT * FROM cluster ORDER BY nid').fetchall()
         return [self._cluster(row) for row in rows]
 
     def cluster(self, uuid: str) -> dict | None:
-        with self._lock:
+        with self.lock:
             row = self._db.execute('SELECT * FROM cluster WHERE uuid = ?', (uuid,)).fetchone()
         return self._cluster(row) if row else None
 
     def insert_cluster(self, uuid: str, owner: str, state: str, attributes: dict, relationships: dict) -> dict:
-        with self._lock:
+        with self.lock:
             changed = self.next_changed()
             with self.transaction() as db:
                 db.execute(
@@ -179,7 +179,7 @@ class Store:
     def update_cluster(self, uuid: str, *, state: str | None = None, attributes: dict | None = None,
                        relationships: dict | None = None, revision_log: Any = ...) -> dict:
         """Apply a change (merging attributes and relationships) and move ``changed``."""
-        with self._lock:
+        with self.lock:
             record = self.cluster(uuid)
             if record is None:
                 raise KeyError(uuid)
