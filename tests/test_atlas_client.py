@@ -105,9 +105,14 @@ def test_settings_refuse_unsafe_urls(url, fragment):
 
 def test_settings_basic_needs_both_parts():
     with pytest.raises(ValueError, match='both'):
-        AtlasSettings(url='https://a.example/jsonapi', api_key='k', basic_user='u')
-    with pytest.raises(ValueError, match='both'):
-        AtlasSettings(url='https://a.example/jsonapi', api_key='k', basic_password='p')
+        AtlasSettings(url='https://a.example/jsonapi', api_key=SANDBOX_KEY, basic_user='u')
+    with pytest.raises(ValueError, match='both') as caught:
+        AtlasSettings(url='https://a.example/jsonapi', api_key=SANDBOX_KEY, basic_password=BASIC_PASSWORD)
+    assert SANDBOX_KEY not in str(caught.value) and BASIC_PASSWORD not in str(caught.value)
+    with pytest.raises(ValueError) as caught:
+        AtlasSettings(url='http://atlas.example.eu/jsonapi', api_key=SANDBOX_KEY, timeout=0)
+    assert str(caught.value).startswith('url: plain http is allowed only for a local test Atlas')
+    assert 'timeout: Input should be greater than 0' in str(caught.value)
 
 
 def test_settings_hide_secrets_and_name_the_product():

@@ -152,9 +152,21 @@ def _is_loopback(host: str) -> bool:
 
 
 class AtlasSettings(BaseModel):
-    """How to reach one Atlas. The key and the Basic password are ``SecretStr``: ``repr`` and ``str`` hide them."""
+    """How to reach one Atlas. The key and the Basic password are ``SecretStr``: ``repr`` and ``str`` hide them.
+    Invalid settings raise a ValueError whose text names the fields and never repeats the values given."""
 
-    model_config = ConfigDict(frozen=True, extra='forbid')
+    model_config = ConfigDict(frozen=True, extra='forbid', hide_input_in_errors=True)
+
+    def __init__(self, **data: Any):
+        try:
+            super().__init__(**data)
+        except PydanticValidationError as exc:
+            problems = []
+            for error in exc.errors(include_input=False, include_url=False):
+                where = '.'.join(str(part) for part in error['loc'])
+                message = error['msg'].removeprefix('Value error, ')
+                problems.append(f'{where}: {message}' if where else message)
+            raise ValueError('; '.join(problems)) from None
 
     url: str = Field(description='JSON:API root, e.g. https://atlas.example.eu/jsonapi')
     api_key: SecretStr
