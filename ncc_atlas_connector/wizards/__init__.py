@@ -1,0 +1,1 @@
+from . import ncc_decision_wizard

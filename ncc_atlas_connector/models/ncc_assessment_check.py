@@ -1,0 +1,121 @@
+from markupsafe import Markup
+
+from odoo import api, fields, models
+
+CHECK_RESULTS = [
+    ("pending", "Pending"),
+    ("pass", "Pass"),
+    ("fail", "Fail"),
+    ("na", "Not applicable"),
+]
+PASSED_RESULTS = ("pass", "na")
+
+
+class NccAssessmentCheckTemplate(models.Model):
+    """One point of the officer's checklist (spec: the 18 checks grounded in Regulation 2021/887 Art. 8), edited by
+    managers; every application gets one assessment line per active template."""
+
+    _name = "ncc.assessment.check.template"
+    _description = "Assessment check (template)"
+    _order = "sequence, id"
+
+    name = fields.Char("Check", required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    code = fields.Char(help="Short reference of the check, e.g. its number in the NCC's procedure.")
+    guidance = fields.Text(translate=True, help="What the officer looks at and what counts as evidence.")
+    legal_basis = fields.Char(help="The provision the check applies, e.g. Art. 8(3) Regulation 2021/887.")
+    stage_id = fields.Many2one(
+        "ncc.assessment.stage",
+        "Stage",
+        ondelete="set null",
+        domain="[('kind', 'in', ('intake', 'assessment'))]",
+        help="The stage in which the check is normally done.",
+    )
+    required = fields.Boolean(
+        default=True,
+        help="A required check must be passed (or not applicable) before the application can be approved.",
+    )
+    active = fields.Boolean(default=True)
+
+
+class NccAssessmentCheck(models.Model):
+    """One point of the checklist on one application: result, note, evidence, who and when."""
+
+    _name = "ncc.assessment.check"
+    _description = "Assessment line"
+    _order = "partner_id, sequence, id"
+    _rec_name = "name"
+
+    partner_id = fields.Many2one("res.partner", "Application", required=True, ondelete="cascade", index=True)
+    template_id = fields.Many2one("ncc.assessment.check.template", "Check template", ondelete="set null", index=True)
+    name = fields.Char("Check", required=True)
+    sequence = fields.Integer(default=10)
+    code = fields.Char()
+    guidance = fields.Text(related="template_id.guidance")
+    legal_basis = fields.Char(related="template_id.legal_basis")
+    stage_id = fields.Many2one("ncc.assessment.stage", "Stage", ondelete="set null")
+    required = fields.Boolean(default=True)
+    result = fields.Selection(CHECK_RESULTS, default="pending", required=True)
+    is_passed = fields.Boolean(compute="_compute_is_passed", store=True, help="Passed or not applicable.")
+    note = fields.Text(help="The officer's finding, and the reasons when the check fails.")
+    evidence = fields.Binary(attachment=True, help="A document supporting the finding (register extract, ...).")
+    evidence_filename = fields.Char()
+    checked_by_id = fields.Many2one("res.users", "Checked by", readonly=True)
+    checked_date = fields.Datetime("Checked on", readonly=True)
+
+    _template_unique = models.Constraint(
+        "UNIQUE(partner_id, template_id)", "Each check appears once on an application."
+    )
+
+    @api.depends("result")
+    def _compute_is_passed(self):
+        for line in self:
+            line.is_passed = line.result in PASSED_RESULTS
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("result", "pending") != "pending":
+                vals.update(self._checked_values())
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "result" not in vals:
+            return super().write(vals)
+        changed = self.filtered(lambda line: line.result != vals["result"])
+        res = super().write(vals)
+        if changed:
+            stamp = {"checked_by_id": False, "checked_date": False}
+            if vals["result"] != "pending":
+                stamp = self._checked_values()
+            super(NccAssessmentCheck, changed).write(stamp)
+            changed._log_result_on_application()
+        return res
+
+    def _log_result_on_application(self):
+        """Keep the application's chatter complete: one note per application listing the changed results."""
+        label = dict(self._fields["result"]._description_selection(self.env))
+        for partner, lines in self.grouped("partner_id").items():
+            items = Markup("").join(
+                Markup("<li>%s: <b>%s</b></li>") % (line.name, label[line.result]) for line in lines
+            )
+            partner._message_log(body=Markup("%s<ul>%s</ul>") % (self.env._("Checklist updated"), items))
+
+    def _result_label(self):
+        self.ensure_one()
+        return dict(self._fields["result"]._description_selection(self.env))[self.result]
+
+    def _checked_values(self):
+        return {"checked_by_id": self.env.user.id, "checked_date": fields.Datetime.now()}
+
+    @api.model
+    def _values_from_template(self, template, partner):
+        return {
+            "partner_id": partner.id,
+            "template_id": template.id,
+            "name": template.name,
+            "sequence": template.sequence,
+            "code": template.code,
+            "stage_id": template.stage_id.id,
+            "required": template.required,
+        }

@@ -1,0 +1,41 @@
+from odoo import api, fields, models
+
+MODES = [
+    ("request_information", "Request information"),
+    ("reject", "Reject the application"),
+    ("revoke", "Revoke the registration"),
+]
+
+
+class NccDecisionWizard(models.TransientModel):
+    """Asks for the text a decision sends to the applicant: the reasons of a rejection or a revocation, or what
+    information is missing."""
+
+    _name = "ncc.decision.wizard"
+    _description = "Decision on an application"
+
+    partner_ids = fields.Many2many("res.partner", string="Applications", required=True)
+    mode = fields.Selection(MODES, required=True)
+    text = fields.Text(compute="_compute_text", store=True, readonly=False, required=True)
+    security_grounds = fields.Boolean(
+        help="The decision rests on security grounds: it must be proportionate and reasoned (Art. 8(4)).",
+    )
+
+    @api.depends("mode", "partner_ids")
+    def _compute_text(self):
+        for wizard in self:
+            if wizard.mode == "request_information" and len(wizard.partner_ids) == 1 and not wizard.text:
+                wizard.text = wizard.partner_ids.ncc_missing_items or False
+
+    def action_confirm(self):
+        self.ensure_one()
+        text = self.text
+        if self.security_grounds and self.mode != "request_information":
+            text = self.env._("Decision on security grounds.") + "\n" + text
+        if self.mode == "request_information":
+            self.partner_ids.action_ncc_request_information(message=text)
+        elif self.mode == "reject":
+            self.partner_ids.action_ncc_reject(reason=text)
+        else:
+            self.partner_ids.action_ncc_revoke(reason=text)
+        return {"type": "ir.actions.act_window_close"}
