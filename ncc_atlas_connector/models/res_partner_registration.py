@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL, email_normalize
 from odoo.tools.mail import single_email_re
@@ -86,15 +86,17 @@ def registry_key(number):
     return re.sub(r"[^A-Z0-9]", "", (number or "").upper())
 
 
-def email_error(email):
+def email_error(env, email):
     """Why ``email`` is not one plain email address, or None when it is."""
     email = (email or "").strip()
     if not email or (single_email_re.match(email) and email_normalize(email)):
         return None
-    return _("“%(email)s” is not a valid email address (expected something like name@organisation.eu).", email=email)
+    return env._(
+        "“%(email)s” is not a valid email address (expected something like name@organisation.eu).", email=email
+    )
 
 
-def url_error(url):
+def url_error(env, url):
     """Why ``url`` is not a web address with an http(s) scheme and a host, or None when it is."""
     try:
         parts = urlsplit((url or "").strip())
@@ -105,7 +107,7 @@ def url_error(url):
         parts, host = None, ""
     if parts and parts.scheme in ("http", "https") and _HOST_RE.match(host):
         return None
-    return _(
+    return env._(
         "“%(url)s” is not a valid website address: it needs to start with http:// or https:// followed by a "
         "domain name, e.g. https://www.organisation.eu.",
         url=url,
@@ -377,7 +379,7 @@ class ResPartner(models.Model):
     def _compute_ncc_thematic_area_summary(self):
         for partner in self:
             groups = {}
-            for term in partner.ncc_thematic_area_ids.sorted(lambda t: (t.parent_path or "", t.sequence, t.name)):
+            for term in partner.ncc_thematic_area_ids.sorted(lambda t: (t.sequence, t.name)):
                 domain = term.parent_id or term
                 groups.setdefault(domain, [])
                 if term.parent_id:
@@ -446,50 +448,56 @@ class ResPartner(models.Model):
             return not (value or "").strip()
 
         if not self.is_company or self.parent_id:
-            missing.append(_("The applicant must be an organisation (a company), not an individual or a contact"))
+            missing.append(
+                self.env._("The applicant must be an organisation (a company), not an individual or a contact")
+            )
         if blank(self.name):
-            missing.append(_("Name in English"))
+            missing.append(self.env._("Name in English"))
         if blank(self.ncc_name_national):
-            missing.append(_("Name in the national language"))
+            missing.append(self.env._("Name in the national language"))
         if not self.country_id:
-            missing.append(_("Country"))
+            missing.append(self.env._("Country"))
         elif not self.ncc_country_term_id:
-            missing.append(_("Country: %(country)s is not an Atlas country", country=self.country_id.name))
+            missing.append(self.env._("Country: %(country)s is not an Atlas country", country=self.country_id.name))
         if blank(self.city):
-            missing.append(_("City"))
+            missing.append(self.env._("City"))
         if blank(self.street):
-            missing.append(_("Street address"))
+            missing.append(self.env._("Street address"))
         if blank(self.website):
-            missing.append(_("Website"))
+            missing.append(self.env._("Website"))
         if blank(self.email):
-            missing.append(_("General contact email"))
+            missing.append(self.env._("General contact email"))
         if not self.ncc_is_headquarters and blank(self.ncc_headquarters_details):
-            missing.append(_("Name and address of the main seat (this address is not the headquarters)"))
+            missing.append(self.env._("Name and address of the main seat (this address is not the headquarters)"))
         if self.ncc_has_subsidiaries and blank(self.ncc_subsidiaries_details):
-            missing.append(_("Details of the subsidiaries"))
+            missing.append(self.env._("Details of the subsidiaries"))
         if self.ncc_has_majority_outside and blank(self.ncc_majority_outside_details):
-            missing.append(_("Details of the majority shares held outside the Member State"))
+            missing.append(self.env._("Details of the majority shares held outside the Member State"))
         if not self.ncc_cluster_type_id:
-            missing.append(_("Organisation type"))
+            missing.append(self.env._("Organisation type"))
         representative = self.ncc_representative_id
         if not representative:
-            missing.append(_("Contact person (a contact of the organisation marked as Community representative)"))
+            missing.append(
+                self.env._("Contact person (a contact of the organisation marked as Community representative)")
+            )
         else:
             if blank(representative.ncc_first_name):
-                missing.append(_("Contact person: first name"))
+                missing.append(self.env._("Contact person: first name"))
             if blank(representative.ncc_family_name):
-                missing.append(_("Contact person: family name"))
+                missing.append(self.env._("Contact person: family name"))
             if blank(representative.email):
-                missing.append(_("Contact person: email"))
+                missing.append(self.env._("Contact person: email"))
         if not self.ncc_field_of_activity_ids:
-            missing.append(_("At least one field of activity (Art. 8(3))"))
+            missing.append(self.env._("At least one field of activity (Art. 8(3))"))
         if blank(self.ncc_expertise_description):
-            missing.append(_("Description of the expertise"))
+            missing.append(self.env._("Description of the expertise"))
         if not any(self[fname] for fname in TAXONOMY_FIELDS):
-            missing.append(_("At least one taxonomy classification (knowledge domain, sector, technology or use case)"))
+            missing.append(
+                self.env._("At least one taxonomy classification (knowledge domain, sector, technology or use case)")
+            )
         for flag in DECLARATIONS:
             if not self[flag]:
-                missing.append(_("Declaration: %(declaration)s", declaration=self._ncc_field_label(flag)))
+                missing.append(self.env._("Declaration: %(declaration)s", declaration=self._ncc_field_label(flag)))
         return missing
 
     def _ncc_field_label(self, fname):
@@ -502,7 +510,7 @@ class ResPartner(models.Model):
     def _check_ncc_text_limits(self):
         for partner in self.filtered("ncc_is_applicant"):
             errors = [
-                _(
+                self.env._(
                     "%(field)s is %(length)s characters long; the Atlas accepts at most %(limit)s.",
                     field=partner._ncc_field_label(fname),
                     length=len(partner[fname]),
@@ -513,19 +521,21 @@ class ResPartner(models.Model):
             ]
             if errors:
                 raise ValidationError(
-                    _("%(name)s: some answers are too long.", name=partner.display_name) + "\n" + "\n".join(errors)
+                    self.env._("%(name)s: some answers are too long.", name=partner.display_name)
+                    + "\n"
+                    + "\n".join(errors)
                 )
 
     @api.constrains("ncc_is_applicant", "email")
     def _check_ncc_email(self):
         for partner in self.filtered("ncc_is_applicant"):
-            if error := email_error(partner.email):
-                raise ValidationError(_("General contact email: %(error)s", error=error))
+            if error := email_error(self.env, partner.email):
+                raise ValidationError(self.env._("General contact email: %(error)s", error=error))
 
     @api.constrains("ncc_is_applicant", "website")
     def _check_ncc_website(self):
         for partner in self.filtered(lambda p: p.ncc_is_applicant and p.website):
-            if error := url_error(partner.website):
+            if error := url_error(self.env, partner.website):
                 raise ValidationError(error)
 
     @api.constrains(
@@ -541,15 +551,19 @@ class ResPartner(models.Model):
         for partner in self.filtered("ncc_is_applicant"):
             if not partner.ncc_is_headquarters and not (partner.ncc_headquarters_details or "").strip():
                 raise ValidationError(
-                    _("This address is not the main seat: give the name and address of the main seat (headquarters).")
+                    self.env._(
+                        "This address is not the main seat: give the name and address of the main seat (headquarters)."
+                    )
                 )
             if partner.ncc_has_subsidiaries and not (partner.ncc_subsidiaries_details or "").strip():
                 raise ValidationError(
-                    _("The organisation has subsidiaries in other EU/EEA/EFTA states: list them (name and country).")
+                    self.env._(
+                        "The organisation has subsidiaries in other EU/EEA/EFTA states: list them (name and country)."
+                    )
                 )
             if partner.ncc_has_majority_outside and not (partner.ncc_majority_outside_details or "").strip():
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The organisation holds majority shares of organisations outside its Member State: say "
                         "which organisations and where."
                     )
@@ -564,7 +578,7 @@ class ResPartner(models.Model):
         for partner in applicants:
             if (partner.country_id.code or "").upper() not in eu_codes:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "%(country)s is not an EU Member State: only organisations established in a Member State "
                         "can be registered in the Community (Art. 8(3) of Regulation (EU) 2021/887).",
                         country=partner.country_id.name,
@@ -584,7 +598,7 @@ class ResPartner(models.Model):
                     continue
             if validators and not any(module.is_valid(partner.company_registry) for module in validators):
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "“%(number)s” is not a valid %(label)s: check the registration number against the register "
                         "extract.",
                         number=partner.company_registry,
@@ -618,7 +632,7 @@ class ResPartner(models.Model):
             if row:
                 other = self.browse(row[0]).sudo()
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "%(other)s is already registered with the registration number %(number)s in %(country)s. An "
                         "organisation can have only one Community registration per country: open the existing one "
                         "instead.",
@@ -637,7 +651,7 @@ class ResPartner(models.Model):
                 wrong = partner.sudo()[fname].filtered(lambda t, v=vocabulary: t.vocabulary != v)
                 if wrong:
                     raise ValidationError(
-                        _(
+                        self.env._(
                             "%(field)s only takes terms of the “%(vocabulary)s” vocabulary; “%(term)s” is not one.",
                             field=partner._ncc_field_label(fname),
                             vocabulary=vocabulary_labels.get(vocabulary, vocabulary),

@@ -9,7 +9,7 @@ The Atlas wants the first and the family name apart (``field_first_name``, ``fie
 Position, email and direct phone are the contact's own ``function``, ``email`` and ``phone``.
 """
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from .res_partner_registration import OFFICER, PHONE_LIMIT, SHORT_LIMIT, email_error
@@ -136,7 +136,7 @@ class ResPartner(models.Model):
             representative = company.ncc_representative_id
             if representative and representative.parent_id and representative.parent_id != company:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "%(person)s is a contact of %(other)s, not of %(company)s: the contact person must be a "
                         "contact of the organisation itself.",
                         person=representative.name,
@@ -157,7 +157,7 @@ class ResPartner(models.Model):
         for partner in self.filtered("ncc_is_representative"):
             if partner.is_company or not partner.parent_id:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "%(name)s cannot be a Community representative: the representative is a person who is a "
                         "contact of the organisation.",
                         name=partner.display_name,
@@ -168,7 +168,7 @@ class ResPartner(models.Model):
             others = partner.parent_id.child_ids.filtered("ncc_is_representative") - partner
             if others:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "%(company)s already has a Community representative: %(other)s. An organisation has one "
                         "contact person: choose it on the Community registration page, or untick the other one first.",
                         company=partner.parent_id.display_name,
@@ -180,7 +180,7 @@ class ResPartner(models.Model):
     def _check_ncc_representative_values(self):
         for partner in self.filtered("ncc_is_representative"):
             errors = [
-                _(
+                self.env._(
                     "%(field)s is %(length)s characters long; the Atlas accepts at most %(limit)s.",
                     field=partner._ncc_field_label(fname),
                     length=len(partner[fname]),
@@ -189,9 +189,9 @@ class ResPartner(models.Model):
                 for fname, limit in REPRESENTATIVE_TEXT_LIMITS.items()
                 if partner[fname] and len(partner[fname]) > limit
             ]
-            if error := email_error(partner.email):
+            if error := email_error(self.env, partner.email):
                 errors.append(error)
             if errors:
                 raise ValidationError(
-                    _("Contact person %(name)s:", name=partner.display_name) + "\n" + "\n".join(errors)
+                    self.env._("Contact person %(name)s:", name=partner.display_name) + "\n" + "\n".join(errors)
                 )

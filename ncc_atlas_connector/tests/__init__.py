@@ -1,1 +1,2 @@
 from . import test_atlas_term
+from . import test_registration
