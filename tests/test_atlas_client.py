@@ -530,3 +530,9 @@ def test_exchange_excerpts_are_capped(sandbox, exchanges, client):
     client.terms('cluster_thematic_area')
     assert all(len(e.response_excerpt) < 4200 for e in exchanges)
     assert 'more characters' in exchanges[0].response_excerpt
+
+
+def test_revision_message_of_the_eccc_is_read_back(sandbox, client):
+    uuid = client.create_cluster({'title': 'Revision Lab', 'moderation_state': 'ready_for_publication'}).id
+    sandbox.request_revision(uuid, 'Describe the SOC services.')
+    assert client.get_cluster(uuid).revision_message == 'Describe the SOC services.'

@@ -361,6 +361,8 @@ class RemoteCluster(BaseModel):
     changed: datetime
     moderation_state: str | None = None
     owner: str | None = None
+    #: The ECCC's words with a state it set (Drupal's revision log message), e.g. what to revise.
+    revision_message: str | None = None
     values: dict[str, Any] = Field(default_factory=dict)
 
     @model_validator(mode='before')
@@ -377,6 +379,7 @@ class RemoteCluster(BaseModel):
             'changed': attributes.get('changed'),
             'moderation_state': attributes.get('moderation_state'),
             'owner': _linkage_ids((data.get('relationships') or {}).get('uid')),
+            'revision_message': attributes.get('revision_log') or None,
             'values': values,
         }
 
