@@ -1,4 +1,3 @@
 from . import test_atlas_term
 from . import test_registration
 from . import test_registration_access
-from . import test_assessment
