@@ -4,6 +4,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools.misc import clean_context
 
 from .ncc_assessment_stage import OFFICER_TARGET_KINDS, WORK_KINDS
 
@@ -509,5 +510,5 @@ class ResPartner(models.Model):
         if "." not in template_xmlid:
             template_xmlid = f"ncc_atlas_connector.{template_xmlid}"
         template = self.env.ref(template_xmlid)
-        for partner in self:
+        for partner in self.with_context(clean_context(self.env.context)):  # no default_* for the composer
             partner.message_post_with_source(template, message_type="comment", subtype_xmlid="mail.mt_comment")

@@ -1,3 +1,4 @@
 from . import test_atlas_term
 from . import test_registration
 from . import test_registration_access
+from . import test_assessment

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.tools.misc import clean_context
 
 MODES = [
     ("request_information", "Request information"),
@@ -32,10 +33,12 @@ class NccDecisionWizard(models.TransientModel):
         text = self.text
         if self.security_grounds and self.mode != "request_information":
             text = self.env._("Decision on security grounds.") + "\n" + text
+        # the wizard's default_* keys must not reach what the decision creates (messages, activities)
+        partners = self.partner_ids.with_context(clean_context(self.env.context))
         if self.mode == "request_information":
-            self.partner_ids.action_ncc_request_information(message=text)
+            partners.action_ncc_request_information(message=text)
         elif self.mode == "reject":
-            self.partner_ids.action_ncc_reject(reason=text)
+            partners.action_ncc_reject(reason=text)
         else:
-            self.partner_ids.action_ncc_revoke(reason=text)
+            partners.action_ncc_revoke(reason=text)
         return {"type": "ir.actions.act_window_close"}
