@@ -56,20 +56,36 @@ TERM_VOCABULARIES = {
 }
 TAXONOMY_FIELDS = ("ncc_thematic_area_ids", "ncc_sector_ids", "ncc_technology_ids", "ncc_use_case_ids")
 
-# National company numbers python-stdnum can check: country code -> (modules, name of the number). A number is
-# accepted when one of the modules accepts it; countries without an entry are not checked.
+# National numbers python-stdnum can check, only where one number identifies every kind of legal person (companies,
+# associations, public bodies), so no genuine applicant is refused: country code -> (what the number is called,
+# stdnum modules, other accepted patterns). A number passes when any of them accepts it; other countries pass.
+# Left out on purpose: AT (the Firmenbuchnummer excludes associations, which have a ZVR number), RO (ONRC: trade
+# register only), DE (the Handelsregisternummer needs the court's name), and the countries stdnum has nothing for.
 REGISTRY_VALIDATORS = {
-    "AT": (("stdnum.at.businessid",), "Austrian company register number (Firmenbuchnummer)"),
-    "BE": (("stdnum.be.vat",), "Belgian enterprise number (KBO/BCE)"),
-    "DK": (("stdnum.dk.cvr",), "Danish CVR number"),
-    "EE": (("stdnum.ee.registrikood",), "Estonian registry code (registrikood)"),
-    "ES": (("stdnum.es.cif",), "Spanish company tax number (CIF/NIF)"),
-    "FI": (("stdnum.fi.ytunnus",), "Finnish business ID (Y-tunnus)"),
-    "FR": (("stdnum.fr.siren", "stdnum.fr.siret"), "French SIREN or SIRET number"),
-    "RO": (("stdnum.ro.onrc",), "Romanian trade register number (ONRC)"),
-    "SE": (("stdnum.se.orgnr",), "Swedish organisation number"),
-    "SI": (("stdnum.si.maticna",), "Slovenian registration number (matična številka)"),
+    "BE": ("Belgian enterprise number (KBO/BCE)", ("stdnum.be.vat",), ()),
+    "DK": ("Danish CVR number", ("stdnum.dk.cvr",), ()),
+    "EE": ("Estonian registry code (registrikood)", ("stdnum.ee.registrikood",), ()),
+    "ES": ("Spanish tax identification number of a legal person (NIF/CIF)", ("stdnum.es.cif",), ()),
+    "FI": ("Finnish business ID (Y-tunnus)", ("stdnum.fi.ytunnus",), ()),
+    # Associations without a SIREN are known by their RNA number (W and nine digits).
+    "FR": ("French SIREN, SIRET or RNA number", ("stdnum.fr.siren", "stdnum.fr.siret"), (r"W\d{9}",)),
+    "SE": ("Swedish organisation number", ("stdnum.se.orgnr",), ()),
+    "SI": ("Slovenian registration number (matična številka)", ("stdnum.si.maticna",), ()),
 }
+
+
+def registry_number_valid(country_code, number):
+    """(valid, what the number is called) for a national registration number; countries without a check pass."""
+    label, modules, patterns = REGISTRY_VALIDATORS.get((country_code or "").upper(), ("", (), ()))
+    checks = [re.compile(pattern).fullmatch for pattern in patterns]
+    for module_name in modules:
+        try:
+            checks.append(importlib.import_module(module_name).is_valid)
+        except ImportError:  # python-stdnum is an Odoo dependency, but an old version may lack a module
+            continue
+    compact = re.sub(r"[\s.\-/]", "", number or "").upper()
+    return (not checks or any(check(number) or check(compact) for check in checks)), label
+
 
 SIZE_CLASSES = [
     ("micro", "Micro (fewer than 10 staff, turnover or balance sheet up to €2 m)"),
@@ -589,14 +605,8 @@ class ResPartner(models.Model):
     def _check_ncc_registry_number(self):
         """Check the number with python-stdnum where it knows the national format; other countries pass."""
         for partner in self.filtered(lambda p: p.ncc_is_applicant and p.company_registry and p.country_id):
-            modules, label = REGISTRY_VALIDATORS.get((partner.country_id.code or "").upper(), ((), ""))
-            validators = []
-            for module_name in modules:
-                try:
-                    validators.append(importlib.import_module(module_name))
-                except ImportError:
-                    continue
-            if validators and not any(module.is_valid(partner.company_registry) for module in validators):
+            valid, label = registry_number_valid(partner.country_id.code, partner.company_registry)
+            if not valid:
                 raise ValidationError(
                     self.env._(
                         "“%(number)s” is not a valid %(label)s: check the registration number against the register "

@@ -5,6 +5,7 @@ from freezegun import freeze_time
 
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
+from odoo.tools import convert_file
 
 from .registration_common import RegistrationCase
 
@@ -270,12 +271,17 @@ class TestRegistrationValidation(RegistrationCase):
         self.assertRejected(belgian, {"company_registry": "0403.170.702"}, "not a valid Belgian enterprise number")
         self.assertCreateRejected(
             self.complete_vals(name="Paris Cyber SAS", country_id=self.env.ref("base.fr").id, company_registry="123"),
-            "not a valid French SIREN or SIRET number",
+            "not a valid French SIREN, SIRET or RNA number",
         )
         french = self.create_applicant(
             name="Paris Cyber SAS", country_id=self.env.ref("base.fr").id, company_registry="732 829 320"
         )
         french.company_registry = "73282932000074"  # a SIRET is accepted too
+        french.company_registry = "W751234567"  # and so is the RNA number of an association
+        # Austrian associations have no Firmenbuchnummer: Austria is not checked.
+        self.create_applicant(
+            name="Wiener Verein", country_id=self.env.ref("base.at").id, company_registry="ZVR 123456789"
+        )
         # No validator for Luxembourg or the Netherlands: anything within the limits goes.
         self.company.company_registry = "B 999 999 (RCS Luxembourg)"
         dutch = self.create_applicant(name="Delft Secure BV", country_id=self.env.ref("base.nl").id)
@@ -481,3 +487,24 @@ class TestRegistrationRepresentative(RegistrationCase):
     def test_validation_error_is_raised_as_validation_error(self):
         with self.assertRaises(ValidationError):
             self.ana.write({"email": "not-an-email"})
+
+
+@tagged("post_install", "-at_install")
+class TestRegistrationDemo(RegistrationCase):
+    def test_demo_applicants_pass_the_validation(self):
+        """The demo file loads through every constraint (tests run without demo data, so load it here)."""
+        convert_file(self.env, "ncc_atlas_connector", "demo/res_partner_demo.xml", {}, mode="init", noupdate=True)
+        demo = self.env["ir.model.data"].search(
+            [("module", "=", "ncc_atlas_connector"), ("model", "=", "res.partner"), ("name", "=like", "demo_partner_%")]
+        )
+        companies = self.Partner.browse(demo.mapped("res_id")).filtered("is_company")
+        self.assertEqual(len(companies), 12)
+        self.assertTrue(all(companies.mapped("ncc_is_applicant")))
+        self.assertGreaterEqual(len(companies.country_id), 10)
+        self.assertTrue(all(companies.mapped("ncc_representative_id")), "every applicant has its contact person")
+        complete = companies.filtered("ncc_registration_complete")
+        self.assertEqual(len(complete), 8)
+        self.assertEqual(
+            sorted((companies - complete).mapped("country_id.code")), ["ES", "IT", "PL", "PT"], "four are unfinished"
+        )
+        self.assertTrue(all(url.endswith(".example.eu") for url in companies.mapped("website")))
