@@ -27,6 +27,8 @@
         "wizards/ncc_decision_wizard_views.xml",
         "views/ncc_menus.xml",
     ],
-    "demo": [],
+    "demo": [
+        "demo/res_partner_demo.xml",
+    ],
     "installable": True,
 }
