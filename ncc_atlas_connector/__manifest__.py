@@ -30,5 +30,10 @@
     "demo": [
         "demo/res_partner_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "ncc_atlas_connector/static/src/tours/**/*",
+        ],
+    },
     "installable": True,
 }
