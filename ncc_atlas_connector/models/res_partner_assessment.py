@@ -67,6 +67,13 @@ class ResPartner(models.Model):
         help="When the application should leave its stage: the day it entered it plus the stage's target.",
         groups=OFFICER_GROUP,
     )
+    ncc_next_stage_id = fields.Many2one(
+        "ncc.assessment.stage",
+        "Next stage",
+        compute="_compute_ncc_next_stage_id",
+        groups=OFFICER_GROUP,
+        help="The next stage of the NCC's own work (intake and assessment stages); none when the decision is next.",
+    )
     ncc_is_late = fields.Boolean(
         "Late", compute="_compute_ncc_is_late", search="_search_ncc_is_late", groups=OFFICER_GROUP
     )
@@ -145,6 +152,16 @@ class ResPartner(models.Model):
             target = partner.ncc_stage_id.target_days
             entered = partner.ncc_stage_entered_date
             partner.ncc_deadline = (entered + timedelta(days=target)).date() if target and entered else False
+
+    @api.depends("ncc_stage_id")
+    def _compute_ncc_next_stage_id(self):
+        stages = self.env["ncc.assessment.stage"].search([("kind", "in", list(OFFICER_TARGET_KINDS))])
+        for partner in self:
+            current = (partner.ncc_stage_id.sequence, partner.ncc_stage_id.id)
+            following = [stage for stage in stages if (stage.sequence, stage.id) > current]
+            partner.ncc_next_stage_id = (
+                following[0] if following and partner.ncc_stage_kind in OFFICER_TARGET_KINDS else False
+            )
 
     @api.depends("ncc_deadline")
     def _compute_ncc_is_late(self):
@@ -423,16 +440,13 @@ class ResPartner(models.Model):
 
     def action_ncc_next_stage(self):
         """Move on to the next stage of the NCC's own work (intake and assessment stages, by sequence)."""
-        stages = self.env["ncc.assessment.stage"].search([("kind", "in", list(OFFICER_TARGET_KINDS))])
         for partner in self:
-            current = (partner.ncc_stage_id.sequence, partner.ncc_stage_id.id)
-            following = [stage for stage in stages if (stage.sequence, stage.id) > current]
-            if partner.ncc_stage_kind not in OFFICER_TARGET_KINDS or not following:
+            if not partner.ncc_next_stage_id:
                 raise UserError(self.env._(
                     "%(name)s has no further assessment stage: it is ready for the manager's decision.",
                     name=partner.display_name,
                 ))
-            partner.write({"ncc_stage_id": following[0].id})
+            partner.write({"ncc_stage_id": partner.ncc_next_stage_id.id})
         return True
 
     def action_ncc_request_information(self, message=None):
