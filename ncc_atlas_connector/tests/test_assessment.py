@@ -325,6 +325,34 @@ class TestAssessmentPipelineView(AssessmentCase):
         ids = [group["ncc_stage_id"][0] for group in groups]
         self.assertEqual(ids.index(stage.id), ids.index(self.stages["ownership"].id) + 1)
 
+    def test_reporting_figures(self):
+        with freeze_time("2026-05-04 10:00:00"):
+            first = self.new_applicant(name="Alpha Cyber", company_registry="B100001", ncc_size_class="micro")
+            first.action_ncc_submit()
+        with freeze_time("2026-06-10 10:00:00"):
+            second = self.new_applicant(name="Beta Secure", company_registry="B100002", ncc_size_class="large")
+            second.action_ncc_submit()
+            second.write({"ncc_stage_id": self.stages["completeness"].id})
+        Partner = self.env["res.partner"].with_user(self.manager)
+        domain = [("id", "in", (first | second).ids)]
+
+        def counts(groupby):
+            return {
+                str(group[groupby][1] if isinstance(group[groupby], tuple) else group[groupby]): group["__count"]
+                for group in Partner.formatted_read_group(domain, [groupby], ["__count"])
+            }
+
+        self.assertEqual(counts("ncc_stage_id"), {"Submitted": 1, "Completeness check": 1})
+        self.assertEqual(counts("country_id"), {"Luxembourg": 2})
+        self.assertEqual(counts("ncc_cluster_type_id"), {"Industry (SME)": 2})
+        self.assertEqual(counts("ncc_field_of_activity_ids"), {"Industrial or product development": 2})
+        self.assertEqual(counts("ncc_submitted_date:month"), {"May 2026": 1, "June 2026": 1})
+        self.assertEqual(counts("ncc_size_class"), {"micro": 1, "large": 1})
+        stays = self.env["ncc.stage.history"].with_user(self.manager).formatted_read_group(
+            [("partner_id", "in", (first | second).ids)], ["country_id", "stage_id"], ["duration_days:avg"]
+        )
+        self.assertTrue(stays)
+
     def test_views_load(self):
         Partner = self.env["res.partner"].with_user(self.officer)
         for view in ("kanban", "list", "search"):
