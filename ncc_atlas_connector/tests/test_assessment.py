@@ -467,6 +467,7 @@ class TestAssessmentEmails(AssessmentCase):
                              representative.ids)
 
     def test_approval_email(self):
+        self.env.company.email = "ncc@ncc.example.eu"
         applicant = self.approved_applicant()
         mail = self.mails_to(applicant.ncc_representative_id, "approved")
         self.assertEqual(len(mail), 1)
@@ -475,6 +476,7 @@ class TestAssessmentEmails(AssessmentCase):
         self.assertIn("European Cybersecurity Competence Centre", mail.body_html)
         self.assertEqual(mail.mail_message_id.model, "res.partner")
         self.assertEqual(mail.mail_message_id.res_id, applicant.id, "kept in the application's chatter")
+        self.assertIn("ncc@ncc.example.eu", mail.email_from, "sent in the name of the NCC")
 
     def test_rejection_email_carries_the_reasons(self):
         applicant = self.ready_for_decision()
