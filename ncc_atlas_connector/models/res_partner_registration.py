@@ -188,16 +188,23 @@ class ResPartner(models.Model):
     # --- Declarations (box + date given) ------------------------------------------------------------------------
     ncc_no_exclusion = fields.Boolean(
         "No exclusion situation",
+        copy=False,
         groups=OFFICER,
         tracking=True,
         help="The organisation declares it is in none of the exclusion situations of Art. 136 of the Financial "
         "Regulation 2018/1046 (Art. 138 of the 2024 recast).",
     )
     ncc_no_exclusion_date = fields.Date(
-        "No exclusion declared on", compute="_compute_ncc_declaration_dates", store=True, readonly=False, groups=OFFICER
+        "No exclusion declared on",
+        compute="_compute_ncc_declaration_dates",
+        store=True,
+        readonly=False,
+        copy=False,
+        groups=OFFICER,
     )
     ncc_data_sharing_consent = fields.Boolean(
         "Data sharing consent",
+        copy=False,
         groups=OFFICER,
         tracking=True,
         help="The data of this form may be shared with the ECCC and the other National Coordination Centres.",
@@ -207,10 +214,12 @@ class ResPartner(models.Model):
         compute="_compute_ncc_declaration_dates",
         store=True,
         readonly=False,
+        copy=False,
         groups=OFFICER,
     )
     ncc_privacy_notice_accepted = fields.Boolean(
         "Data-protection notice accepted",
+        copy=False,
         groups=OFFICER,
         tracking=True,
         help="The confidentiality and data-protection notice of the NCC was read and accepted.",
@@ -220,10 +229,12 @@ class ResPartner(models.Model):
         compute="_compute_ncc_declaration_dates",
         store=True,
         readonly=False,
+        copy=False,
         groups=OFFICER,
     )
     ncc_member_tasks_accepted = fields.Boolean(
         "Member tasks accepted",
+        copy=False,
         groups=OFFICER,
         tracking=True,
         help="The organisation accepts the tasks of Community members (Art. 9 of Regulation (EU) 2021/887): support "
@@ -234,16 +245,23 @@ class ResPartner(models.Model):
         compute="_compute_ncc_declaration_dates",
         store=True,
         readonly=False,
+        copy=False,
         groups=OFFICER,
     )
     ncc_form_completed = fields.Boolean(
         "Form completed",
+        copy=False,
         groups=OFFICER,
         tracking=True,
         help="“I have finished the form and accept that the NCC reviews it.”",
     )
     ncc_form_completed_date = fields.Date(
-        "Form completed on", compute="_compute_ncc_declaration_dates", store=True, readonly=False, groups=OFFICER
+        "Form completed on",
+        compute="_compute_ncc_declaration_dates",
+        store=True,
+        readonly=False,
+        copy=False,
+        groups=OFFICER,
     )
 
     # --- Expertise and taxonomy ---------------------------------------------------------------------------------

@@ -61,6 +61,7 @@ class ResPartner(models.Model):
         inverse="_inverse_ncc_representative_id",
         store=True,
         readonly=False,
+        copy=False,
         index="btree_not_null",
         groups=OFFICER,
         domain="[('parent_id', '=', id), ('is_company', '=', False)]",

@@ -379,6 +379,14 @@ class TestRegistrationDeclarations(RegistrationCase):
             self.env.flush_all()
         self.assertEqual(company.ncc_member_tasks_accepted_date, date(2026, 1, 10))
 
+    def test_a_copy_carries_no_declaration(self):
+        company = self.create_applicant()
+        copy = company.copy()
+        self.assertFalse(copy.ncc_is_applicant)
+        for flag in DECLARATIONS:
+            self.assertFalse(copy[flag])
+            self.assertFalse(copy[f"{flag}_date"])
+
 
 @tagged("post_install", "-at_install")
 class TestRegistrationRepresentative(RegistrationCase):
