@@ -21,7 +21,9 @@ class TestAtlasTerm(TransactionCase):
         self.assertFalse(Term.search_count([("atlas_uuid", "=", False)]), "every seeded term has its Atlas UUID")
 
     def test_subdomains_hang_under_their_domain(self):
-        crypto = self.env.ref("ncc_atlas_connector.term_cluster_thematic_area_cryptology_cryptography_and_cryptanalysis")
+        crypto = self.env.ref(
+            "ncc_atlas_connector.term_cluster_thematic_area_cryptology_cryptography_and_cryptanalysis"
+        )
         self.assertFalse(crypto.parent_id)
         self.assertIn("Post-quantum cryptography", crypto.child_ids.mapped("name"))
         self.assertEqual(crypto.atlas_uuid, "81419fc1-aed8-4d08-8665-98f8c0df0438")
