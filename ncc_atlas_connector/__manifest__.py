@@ -25,6 +25,11 @@
         "views/ncc_stage_history_views.xml",
         "views/res_partner_assessment_views.xml",
         "wizards/ncc_decision_wizard_views.xml",
+        "data/ir_cron_data.xml",
+        "views/ncc_atlas_sync_log_views.xml",
+        "views/res_partner_atlas_views.xml",
+        "views/res_config_settings_views.xml",
+        "wizards/ncc_atlas_wizard_views.xml",
         "views/ncc_menus.xml",
     ],
     "demo": [

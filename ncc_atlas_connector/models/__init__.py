@@ -5,3 +5,7 @@ from . import ncc_assessment_stage
 from . import ncc_assessment_check
 from . import ncc_stage_history
 from . import res_partner_assessment
+from . import ncc_atlas_sync_log
+from . import res_partner_atlas
+from . import ncc_atlas_sync
+from . import res_config_settings

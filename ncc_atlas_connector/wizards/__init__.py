@@ -1,1 +1,3 @@
 from . import ncc_decision_wizard
+from . import ncc_atlas_conflict_wizard
+from . import ncc_atlas_link_wizard

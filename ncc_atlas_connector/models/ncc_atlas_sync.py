@@ -1,0 +1,400 @@
+import logging
+import random
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from ..atlas import (
+    ATTRIBUTES,
+    RELATIONSHIPS,
+    VOCABULARIES,
+    AtlasClient,
+    AtlasError,
+    AtlasSettings,
+    AuthenticationError,
+    RetryableError,
+    UnknownOutcomeError,
+    ValidationError,
+    diff_values,
+)
+
+_logger = logging.getLogger(__name__)
+
+PARAM = "ncc_atlas_connector."
+# Waits between attempts after a retryable failure: 1, 2, 4 ... minutes, at most 6 hours, with jitter.
+RETRY_BASE_MINUTES = 1
+RETRY_MAX_MINUTES = 360
+
+
+class AuthenticationStop(Exception):
+    """The Atlas refused the key: nothing more can be sent in this run."""
+
+
+class NccAtlasSync(models.AbstractModel):
+    """The sync with the Atlas: push local registrations, pull the ECCC's decisions, refresh the vocabularies.
+
+    HTTP lives in the plain `atlas` package; this service turns its answers into record states, sync log entries
+    and pipeline moves. The scheduled actions call the `_cron_*` methods.
+    """
+
+    _name = "ncc.atlas.sync"
+    _description = "Atlas synchronisation"
+
+    # --- configuration -----------------------------------------------------------------------------------------
+
+    @api.model
+    def _param(self, key, default=None):
+        return self.env["ir.config_parameter"].sudo().get_param(PARAM + key, default)
+
+    @api.model
+    def _conf(self):
+        country = self.env["ncc.atlas.term"].browse(int(self._param("country_term_id", 0) or 0)).exists()
+        return {
+            "batch_size": max(1, int(self._param("batch_size", 50) or 50)),
+            "conflict_policy": self._param("conflict_policy", "ask"),
+            "send_country": bool(self._param("send_country", False)),
+            "country": country,
+        }
+
+    @api.model
+    def _settings(self):
+        url, key = self._param("url"), self._param("api_key")
+        if not url or not key:
+            raise UserError(_("The Atlas is not configured: set its URL and API key in Settings > Community "
+                              "Registration."))
+        try:
+            return AtlasSettings(
+                url=url,
+                api_key=key,
+                key_transport=self._param("key_transport", "header"),
+                basic_user=self._param("basic_user") or None,
+                basic_password=self._param("basic_password") or None,
+                timeout=float(self._param("timeout", 30) or 30),
+                send_country=bool(self._param("send_country", False)),
+            )
+        except ValueError as exc:
+            raise UserError(_("The Atlas settings are not valid: %s", exc)) from None
+
+    @api.model
+    def _client(self, exchanges):
+        return AtlasClient(self._settings(), on_exchange=exchanges.append)
+
+    @api.model
+    def _configure_sandbox(self, url, key):
+        """Point the addon at a sandbox Atlas (the run command uses it for the demo)."""
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param(PARAM + "url", url)
+        params.set_param(PARAM + "api_key", key)
+        if not self._param("country_term_id"):
+            lux = self.env.ref("ncc_atlas_connector.term_country_lu", raise_if_not_found=False)
+            if lux:
+                params.set_param(PARAM + "country_term_id", lux.id)
+
+    @api.model
+    def _log(self, exchanges, partner=None, operation=None):
+        if exchanges:
+            self.env["ncc.atlas.sync.log"]._from_exchanges(exchanges, partner=partner, operation=operation)
+            exchanges.clear()
+
+    @api.model
+    def _progress(self, done, remaining):
+        """Commit a batch when running as a scheduled action; a person's click keeps its own transaction."""
+        if self.env.context.get("ir_cron_progress_id"):
+            return self.env["ir.cron"]._commit_progress(done, remaining=remaining)
+        return float("inf")
+
+    @api.model
+    def _alert_admins(self, message):
+        admins = self.env.ref("base.group_system").sudo().user_ids.filtered(lambda u: not u.share)
+        self.env.company.partner_id.sudo().message_notify(
+            partner_ids=admins.partner_id.ids,
+            subject=_("Atlas sync stopped"),
+            body=message,
+        )
+        _logger.error("Atlas sync stopped: %s", message)
+
+    # --- push --------------------------------------------------------------------------------------------------
+
+    @api.model
+    def _push_domain(self):
+        now = fields.Datetime.now()
+        return [
+            ("ncc_is_applicant", "=", True),
+            ("ncc_sync_state", "=", "pending"),
+            "|", ("ncc_next_attempt", "=", False), ("ncc_next_attempt", "<=", now),
+        ]
+
+    @api.model
+    def _cron_push(self):
+        Partner = self.env["res.partner"]
+        domain = self._push_domain()
+        batch_size = self._conf()["batch_size"]
+        seen = []
+        while True:
+            todo = Partner.search(domain + [("id", "not in", seen)], limit=batch_size, order="id")
+            partners = todo.try_lock_for_update().filtered_domain(domain)
+            if not todo:
+                break
+            seen += todo.ids  # locked by another worker or done now: not again in this run
+            try:
+                self._push(partners)
+            except AuthenticationStop:
+                return
+            remaining = Partner.search_count(domain + [("id", "not in", seen)])
+            if self._progress(len(partners), remaining) <= 0 or not remaining:
+                break
+
+    @api.model
+    def _push(self, partners):
+        """Send these registrations to the Atlas, one decision per record; record errors stay on the record."""
+        conf = self._conf()
+        exchanges = []
+        try:
+            client = self._client(exchanges)
+        except UserError as exc:
+            partners._ncc_sync_failed("error", str(exc))
+            return
+        with client:
+            remote_by_id = {}
+            linked = partners.filtered("ncc_atlas_uuid")
+            if linked:
+                try:
+                    remote_by_id = {c.id: c for c in client.clusters_by_ids(linked.mapped("ncc_atlas_uuid"))}
+                except AuthenticationError as exc:
+                    self._log(exchanges, operation="read")
+                    self._stop(partners, exc)
+                except AtlasError as exc:
+                    self._log(exchanges, operation="read")
+                    self._retry_later(linked, exc)
+                    partners -= linked
+                self._log(exchanges, operation="read")
+            for partner in partners:
+                try:
+                    with self.env.cr.savepoint():
+                        self._push_one(client, partner, remote_by_id.get(partner.ncc_atlas_uuid), conf)
+                except AuthenticationError as exc:
+                    self._log(exchanges, partner, "push")
+                    self._stop(partners, exc)
+                except ValidationError as exc:
+                    partner._ncc_sync_failed("error", str(exc))
+                except (RetryableError, UnknownOutcomeError) as exc:
+                    self._retry_later(partner, exc)
+                except AtlasError as exc:  # a 500 or an unexpected answer: try again later
+                    self._retry_later(partner, exc)
+                self._log(exchanges, partner, "push")
+
+    @api.model
+    def _stop(self, partners, exc):
+        self._alert_admins(_("The Atlas refused the API key (%(error)s). Registrations stay pending until an "
+                             "administrator fixes Settings > Community Registration.", error=exc))
+        raise AuthenticationStop() from exc
+
+    @api.model
+    def _retry_later(self, partners, exc):
+        for partner in partners:
+            attempts = partner.ncc_sync_attempts + 1
+            delay = min(RETRY_BASE_MINUTES * 2 ** (attempts - 1), RETRY_MAX_MINUTES) * 60
+            delay = max(delay * random.uniform(0.8, 1.2), getattr(exc, "retry_after", None) or 0)
+            partner.with_context(ncc_atlas_write=True).write({
+                "ncc_sync_state": "pending",
+                "ncc_sync_attempts": attempts,
+                "ncc_next_attempt": fields.Datetime.now() + timedelta(seconds=delay),
+                "ncc_sync_error": str(exc),
+            })
+
+    @api.model
+    def _push_one(self, client, partner, remote, conf):
+        values = partner._ncc_atlas_values(send_country=conf["send_country"])
+        if partner.ncc_atlas_uuid and remote is None:
+            # Gone from the Atlas (or never readable): forget the link and look it up like a new one.
+            partner._ncc_unlink_atlas()
+        if not partner.ncc_atlas_uuid:
+            remote = None if partner.ncc_force_create else self._look_up(client, partner, values, conf)
+            if remote is False:
+                return  # several candidates: a person chooses
+            if remote is None:
+                wanted = partner._ncc_wanted_state(None)
+                if wanted != "ready_for_publication":
+                    partner._ncc_sync_done(None, values, state="not_sent")
+                    return
+                created = client.create_cluster({**values, "moderation_state": wanted})
+                partner._ncc_sync_done(created, values)
+                return
+            partner._ncc_link(remote)
+        values = self._merge(partner, remote, values, conf)
+        if values is None:
+            return  # conflict left to a person
+        wanted = partner._ncc_wanted_state(remote.moderation_state)
+        result = client.update_cluster(remote.id, remote, {**values, "moderation_state": wanted}) or remote
+        again = partner._ncc_wanted_state(result.moderation_state)
+        if again and again != wanted:  # the edit moved the state (e.g. published back to draft): ask again
+            result = client.update_cluster(result.id, result, {"moderation_state": again}) or result
+        partner._ncc_sync_done(result, values)
+
+    @api.model
+    def _look_up(self, client, partner, values, conf):
+        """The Atlas registration of this partner, if one exists: registration number and country, else owner
+        and title. None when there is none, False when there are several (the partner then needs a choice)."""
+        country = partner.ncc_country_term_id or conf["country"]
+        if partner.company_registry and country.atlas_uuid:
+            candidates = client.find_clusters(partner.company_registry, country.atlas_uuid)
+        else:
+            candidates = client.find_by_title(self._owner(client), values["title"])
+        if len(candidates) > 1:
+            partner.with_context(ncc_atlas_write=True).write({
+                "ncc_sync_state": "needs_choice",
+                "ncc_sync_error": _("%s registrations on the Atlas match this company: choose the right one.",
+                                    len(candidates)),
+            })
+            return False
+        return candidates[0] if candidates else None
+
+    @api.model
+    def _owner(self, client):
+        owner = self._param("owner_uuid")
+        if not owner:
+            owner = client.whoami()
+            self.env["ir.config_parameter"].sudo().set_param(PARAM + "owner_uuid", owner)
+        return owner
+
+    @api.model
+    def _merge(self, partner, remote, values, conf):
+        """Three-way merge against the values of the last sync: take what only the Atlas changed, send what only
+        Odoo changed; what both changed differently is a conflict for the policy (or a person) to settle.
+        Returns the values to send, or None when a person must decide."""
+        base = partner.ncc_synced_values
+        if not base:
+            return values  # just linked: the local registration is the reference
+        keys = [k for k in values if k != "moderation_state"]
+        remote_values = {k: remote.values.get(k) for k in keys}
+        remote_changed = set(diff_values({k: base.get(k) for k in keys}, remote_values))
+        local_changed = set(diff_values({k: base.get(k) for k in keys}, values))
+        differs = set(diff_values(remote_values, values))
+        conflicts = sorted(remote_changed & local_changed & differs)
+        take = (remote_changed - local_changed) & differs
+        if conflicts:
+            policy = conf["conflict_policy"]
+            if policy == "remote":
+                take |= set(conflicts)
+            elif policy != "local":
+                partner.with_context(ncc_atlas_write=True).write({
+                    "ncc_sync_state": "conflict",
+                    "ncc_sync_error": _("Changed both here and on the Atlas: %s",
+                                        ", ".join(_label(k) for k in conflicts)),
+                })
+                return None
+        if take:
+            partner._ncc_apply_atlas_values({k: remote.values.get(k) for k in take})
+            values = partner._ncc_atlas_values(send_country=conf["send_country"])
+        return values
+
+    # --- pull --------------------------------------------------------------------------------------------------
+
+    @api.model
+    def _cron_pull(self):
+        Partner = self.env["res.partner"]
+        domain = [("ncc_is_applicant", "=", True), ("ncc_atlas_uuid", "!=", False)]
+        batch_size = self._conf()["batch_size"]
+        last_id = 0
+        while True:
+            partners = Partner.search(domain + [("id", ">", last_id)], limit=batch_size, order="id")
+            if not partners:
+                break
+            last_id = partners[-1].id
+            try:
+                self._pull(partners)
+            except AuthenticationStop:
+                return
+            remaining = Partner.search_count(domain + [("id", ">", last_id)])
+            if self._progress(len(partners), remaining) <= 0 or not remaining:
+                break
+
+    @api.model
+    def _pull(self, partners):
+        """Read the Atlas state of these linked registrations and apply the ECCC's decisions."""
+        exchanges = []
+        with self._client(exchanges) as client:
+            try:
+                remote_by_id = {c.id: c for c in client.clusters_by_ids(partners.mapped("ncc_atlas_uuid"))}
+            except AuthenticationError as exc:
+                self._log(exchanges, operation="pull")
+                self._stop(partners, exc)
+            except AtlasError:
+                self._log(exchanges, operation="pull")
+                return  # the next run reads them again
+            self._log(exchanges, operation="pull")
+        for partner in partners:
+            remote = remote_by_id.get(partner.ncc_atlas_uuid)
+            if remote is None:
+                # Gone from the Atlas: the next push looks it up again (or recreates it if still approved).
+                partner._ncc_unlink_atlas()
+                partner._ncc_mark_pending()
+            elif remote.moderation_state != partner.ncc_atlas_state:
+                partner._ncc_apply_remote_state(remote)
+
+    # --- vocabularies ------------------------------------------------------------------------------------------
+
+    @api.model
+    def _cron_vocabularies(self):
+        exchanges = []
+        with self._client(exchanges) as client:
+            for vocabulary in VOCABULARIES:
+                try:
+                    terms = client.terms(vocabulary)
+                except AuthenticationError as exc:
+                    self._log(exchanges, operation="vocabulary")
+                    self._alert_admins(_("The Atlas refused the API key while reading vocabularies: %s", exc))
+                    return
+                self._log(exchanges, operation="vocabulary")
+                self._store_terms(vocabulary, terms)
+                self._progress(1, len(VOCABULARIES))
+
+    @api.model
+    def _store_terms(self, vocabulary, terms):
+        """Add and rename terms by UUID; archive the ones the Atlas no longer lists (never delete: they may be in
+        use)."""
+        Term = self.env["ncc.atlas.term"].with_context(active_test=False)
+        existing = {t.atlas_uuid: t for t in Term.search([("vocabulary", "=", vocabulary)])}
+        seen = Term
+        for term in terms:
+            vals = {"name": term.name, "description": term.description or False, "active": True}
+            if term.iso_code:
+                vals["iso_code"] = term.iso_code
+            record = existing.get(term.id)
+            if record:
+                changed = {k: v for k, v in vals.items() if record[k] != v}
+                if changed:
+                    record.write(changed)
+            else:
+                record = Term.create({**vals, "vocabulary": vocabulary, "atlas_uuid": term.id})
+                existing[term.id] = record
+            seen |= record
+        for term in terms:
+            # A flat list (knowledge domains come without parents) never clears the hierarchy we know.
+            parent = existing.get(term.parent) if term.parent else None
+            if parent and existing[term.id].parent_id != parent:
+                existing[term.id].parent_id = parent
+        (Term.browse([t.id for t in existing.values()]) - seen).filtered("active").write({"active": False})
+        return seen
+
+    # --- connection test ---------------------------------------------------------------------------------------
+
+    @api.model
+    def _test_connection(self):
+        exchanges = []
+        try:
+            with self._client(exchanges) as client:
+                owner = client.whoami()
+        except AtlasError as exc:
+            return False, str(exc)
+        finally:
+            self._log(exchanges, operation="connection test")
+        self.env["ir.config_parameter"].sudo().set_param(PARAM + "owner_uuid", owner)
+        return True, _("Connected. The key belongs to the Atlas user %s.", owner)
+
+
+
+def _label(name):
+    spec = ATTRIBUTES.get(name) or RELATIONSHIPS.get(name)
+    return spec.label if spec and spec.label else name

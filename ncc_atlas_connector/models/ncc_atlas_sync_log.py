@@ -1,0 +1,73 @@
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+
+# The client's outcome of an exchange (atlas.client.Exchange.outcome).
+OUTCOMES = [
+    ("ok", "Done"),
+    ("retryable", "Will retry"),
+    ("validation", "Refused"),
+    ("not_found", "Not found"),
+    ("unknown", "Unknown outcome"),
+    ("authentication", "Authentication failed"),
+    ("error", "Error"),
+]
+
+
+class NccAtlasSyncLog(models.Model):
+    """One exchange with the Atlas: what was asked, what came back, how long it took."""
+
+    _name = "ncc.atlas.sync.log"
+    _description = "Atlas sync log"
+    _inherit = ["mail.thread"]
+    _order = "id desc"
+    _rec_name = "operation"
+
+    partner_id = fields.Many2one("res.partner", "Registration", index=True, ondelete="cascade")
+    operation = fields.Char(required=True)
+    method = fields.Char()
+    path = fields.Char()
+    status = fields.Integer("HTTP status")
+    duration_ms = fields.Integer("Duration (ms)")
+    outcome = fields.Selection(OUTCOMES, required=True, default="ok", index=True)
+    error = fields.Text()
+    request_excerpt = fields.Text("Request")
+    response_excerpt = fields.Text("Answer")
+
+    @api.model
+    def _from_exchanges(self, exchanges, partner=None, operation=None):
+        """Store the client's exchanges in one create."""
+        return self.sudo().create([
+            {
+                "partner_id": partner.id if partner else False,
+                "operation": operation or ex.method,
+                "method": ex.method,
+                "path": ex.path,
+                "status": ex.status or 0,
+                "duration_ms": round(ex.duration_ms or 0),
+                "outcome": ex.outcome if ex.outcome in dict(OUTCOMES) else "error",
+                "error": ex.error or False,
+                "request_excerpt": ex.request_excerpt or False,
+                "response_excerpt": ex.response_excerpt or False,
+            }
+            for ex in exchanges
+        ])
+
+    def action_retry(self):
+        """Queue the registrations of these entries for the next push."""
+        partners = self.partner_id.filtered(lambda p: p.ncc_sync_state in ("error", "pending", "synced"))
+        partners.with_context(ncc_atlas_write=True).write({
+            "ncc_sync_state": "pending", "ncc_next_attempt": False, "ncc_sync_error": False,
+        })
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {"message": _("%s registration(s) queued for the next push.", len(partners)), "type": "info"},
+        }
+
+    @api.model
+    def _cron_cleanup(self):
+        days = int(self.env["ir.config_parameter"].sudo().get_param("ncc_atlas_connector.log_days", 90))
+        old = self.search([("create_date", "<", fields.Datetime.now() - timedelta(days=days))])
+        old.unlink()
+        return len(old)

@@ -1,0 +1,64 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+PARAM = "ncc_atlas_connector."
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    ncc_atlas_url = fields.Char("Atlas JSON:API URL", config_parameter=PARAM + "url",
+                                help="The JSON:API root, e.g. https://atlas.example.eu/jsonapi")
+    ncc_atlas_api_key = fields.Char("API key", config_parameter=PARAM + "api_key", groups="base.group_system")
+    ncc_atlas_key_transport = fields.Selection(
+        [("header", "Header api-key"), ("query", "Query parameter api-key")],
+        "Send the key as", default="header", config_parameter=PARAM + "key_transport",
+    )
+    ncc_atlas_basic_user = fields.Char("Basic login", config_parameter=PARAM + "basic_user",
+                                       groups="base.group_system")
+    ncc_atlas_basic_password = fields.Char("Basic password", config_parameter=PARAM + "basic_password",
+                                           groups="base.group_system")
+    ncc_atlas_country_term_id = fields.Many2one(
+        "ncc.atlas.term", "NCC country", config_parameter=PARAM + "country_term_id",
+        domain=[("vocabulary", "=", "country")],
+        help="The Member State of this NCC, used to look registrations up on the Atlas.",
+    )
+    ncc_atlas_timeout = fields.Integer("Timeout (s)", default=30, config_parameter=PARAM + "timeout")
+    ncc_atlas_batch_size = fields.Integer("Batch size", default=50, config_parameter=PARAM + "batch_size")
+    ncc_atlas_interval = fields.Integer("Sync every (minutes)", default=15, config_parameter=PARAM + "interval")
+    ncc_atlas_conflict_policy = fields.Selection(
+        [("ask", "Ask a person"), ("local", "Odoo wins"), ("remote", "The Atlas wins")],
+        "On conflict", default="ask", config_parameter=PARAM + "conflict_policy",
+    )
+    ncc_atlas_send_country = fields.Boolean("Send the country relationship",
+                                            config_parameter=PARAM + "send_country")
+    ncc_atlas_log_days = fields.Integer("Keep sync log (days)", default=90, config_parameter=PARAM + "log_days")
+
+    @api.constrains("ncc_atlas_batch_size", "ncc_atlas_interval", "ncc_atlas_timeout", "ncc_atlas_log_days")
+    def _check_ncc_atlas_numbers(self):
+        for settings in self:
+            if min(settings.ncc_atlas_batch_size, settings.ncc_atlas_interval, settings.ncc_atlas_timeout,
+                   settings.ncc_atlas_log_days) < 1:
+                raise ValidationError(_("Batch size, interval, timeout and log retention must be at least 1."))
+
+    def set_values(self):
+        super().set_values()
+        for xmlid in ("ir_cron_ncc_atlas_push", "ir_cron_ncc_atlas_pull"):
+            cron = self.env.ref(f"ncc_atlas_connector.{xmlid}", raise_if_not_found=False)
+            if cron and cron.interval_number != self.ncc_atlas_interval:
+                cron.sudo().write({"interval_number": self.ncc_atlas_interval, "interval_type": "minutes"})
+
+    def action_ncc_atlas_test_connection(self):
+        self.ensure_one()
+        self.execute()  # test what is on screen
+        ok, message = self.env["ncc.atlas.sync"]._test_connection()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": _("Atlas connection"),
+                "message": message,
+                "type": "success" if ok else "danger",
+                "sticky": not ok,
+            },
+        }

@@ -1,0 +1,59 @@
+"""A sandbox Atlas on a loopback port for the Odoo tests: the sync talks real HTTP to it."""
+
+from odoo.addons.ncc_atlas_connector.atlas.sandbox import Sandbox
+
+from .registration_common import RegistrationCase
+
+NCC_KEY = "test-ncc-key-0123456789"
+REVIEWER_KEY = "test-eccc-reviewer-key"
+
+
+class AtlasCase(RegistrationCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sandbox = Sandbox(api_key=NCC_KEY, reviewer_key=REVIEWER_KEY)
+        cls.sandbox.start()
+        cls.addClassCleanup(cls.sandbox.close)
+        cls.sync = cls.env["ncc.atlas.sync"]
+        cls.sync._configure_sandbox(cls.sandbox.url, NCC_KEY)
+        params = cls.env["ir.config_parameter"].sudo()
+        params.set_param("ncc_atlas_connector.timeout", 5)
+        params.set_param("ncc_atlas_connector.country_term_id", cls.env.ref(
+            "ncc_atlas_connector.term_country_lu").id)
+
+    def setUp(self):
+        super().setUp()
+        self.sandbox.reset()
+        self.sandbox.set_faults(None)
+
+    def stage(self, kind):
+        return self.env["res.partner"]._ncc_stage_of_kind(kind)
+
+    def approved_applicant(self, **overrides):
+        """A complete applicant moved straight to the approved stage, as a manager's decision would."""
+        partner = self.create_applicant(**overrides)
+        self.approve(partner)
+        return partner
+
+    def approve(self, partner):
+        partner._ncc_generate_checks()
+        partner.ncc_check_ids.write({"result": "pass"})
+        partner.with_context(ncc_system_move=True).write({"ncc_stage_id": self.stage("approved").id})
+
+    def push(self):
+        self.sync._cron_push()
+
+    def push_until_settled(self, rounds=30):
+        """Run the push again and again, as the cron would over time, until nothing is pending."""
+        Partner = self.env["res.partner"]
+        for _round in range(rounds):
+            pending = Partner.search([("ncc_sync_state", "=", "pending")])
+            if not pending:
+                return
+            pending.write({"ncc_next_attempt": False})
+            self.push()
+        self.fail(f"still pending after {rounds} rounds: {pending.mapped('ncc_sync_error')}")
+
+    def remote(self, partner):
+        return self.sandbox.cluster(partner.ncc_atlas_uuid)
