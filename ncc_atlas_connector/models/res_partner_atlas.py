@@ -149,10 +149,11 @@ class ResPartner(models.Model):
         self.with_context(ncc_atlas_write=True).write({"ncc_sync_state": state, "ncc_sync_error": message})
 
     def _ncc_link(self, remote):
+        """Link to an existing Atlas registration. Its moderation state is not recorded here: `_ncc_sync_done`
+        records it and moves the pipeline, as it does after a create."""
         self.ensure_one()
         self.with_context(ncc_atlas_write=True).write({
             "ncc_atlas_uuid": remote.id,
-            "ncc_atlas_state": remote.moderation_state,
             "ncc_atlas_changed": _naive(remote.changed),
             "ncc_force_create": False,
         })

@@ -203,6 +203,8 @@ class TestAtlasFailures(AtlasCase):
         self.push_until_settled()
         self.assertEqual(len(self.sandbox.clusters()), 1, "no duplicate")
         self.assertEqual(partner.ncc_atlas_uuid, self.sandbox.clusters()[0]["id"])
+        self.assertEqual(partner.ncc_atlas_state, "ready_for_publication")
+        self.assertEqual(partner.ncc_stage_id.kind, "eccc_review", "found again: the pipeline moves on all the same")
 
     @mute_logger("odoo.addons.ncc_atlas_connector.models.ncc_atlas_sync")
     def test_authentication_failure_stops_and_alerts(self):
