@@ -18,12 +18,7 @@ write_odoo_conf "$RUN/odoo.conf"
 echo "http_port = $HTTP_PORT" >> "$RUN/odoo.conf"
 
 # The sandbox Atlas, persistent across runs.
-"$PY" -c '
-import runpy, sys
-import odoo.addons
-odoo.addons.__path__.append(sys.argv.pop(1))
-runpy.run_module("odoo.addons.ncc_atlas_connector.atlas.sandbox", run_name="__main__", alter_sys=True)
-' "$ROOT" --port "$SANDBOX_PORT" --db "$RUN/sandbox.sqlite" --key "$SANDBOX_KEY" \
+"$ROOT/scripts/sandbox.sh" --port "$SANDBOX_PORT" --db "$RUN/sandbox.sqlite" --key "$SANDBOX_KEY" \
     --reviewer-key "$SANDBOX_REVIEWER_KEY" > "$RUN/sandbox.log" 2>&1 &
 SANDBOX_PID=$!
 cleanup() { kill "$SANDBOX_PID" 2>/dev/null || true; stop_pg; }
