@@ -130,6 +130,13 @@ def url_error(env, url):
     )
 
 
+
+def _declaration_date(string):
+    """The date a declaration was given: set when its box is ticked (unless given), cleared when unticked."""
+    return fields.Date(
+        string, compute="_compute_ncc_declaration_dates", store=True, readonly=False, copy=False, groups=OFFICER
+    )
+
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
@@ -194,14 +201,7 @@ class ResPartner(models.Model):
         help="The organisation declares it is in none of the exclusion situations of Art. 136 of the Financial "
         "Regulation 2018/1046 (Art. 138 of the 2024 recast).",
     )
-    ncc_no_exclusion_date = fields.Date(
-        "No exclusion declared on",
-        compute="_compute_ncc_declaration_dates",
-        store=True,
-        readonly=False,
-        copy=False,
-        groups=OFFICER,
-    )
+    ncc_no_exclusion_date = _declaration_date("No exclusion declared on")
     ncc_data_sharing_consent = fields.Boolean(
         "Data sharing consent",
         copy=False,
@@ -209,14 +209,7 @@ class ResPartner(models.Model):
         tracking=True,
         help="The data of this form may be shared with the ECCC and the other National Coordination Centres.",
     )
-    ncc_data_sharing_consent_date = fields.Date(
-        "Data sharing consent given on",
-        compute="_compute_ncc_declaration_dates",
-        store=True,
-        readonly=False,
-        copy=False,
-        groups=OFFICER,
-    )
+    ncc_data_sharing_consent_date = _declaration_date("Data sharing consent given on")
     ncc_privacy_notice_accepted = fields.Boolean(
         "Data-protection notice accepted",
         copy=False,
@@ -224,14 +217,7 @@ class ResPartner(models.Model):
         tracking=True,
         help="The confidentiality and data-protection notice of the NCC was read and accepted.",
     )
-    ncc_privacy_notice_accepted_date = fields.Date(
-        "Data-protection notice accepted on",
-        compute="_compute_ncc_declaration_dates",
-        store=True,
-        readonly=False,
-        copy=False,
-        groups=OFFICER,
-    )
+    ncc_privacy_notice_accepted_date = _declaration_date("Data-protection notice accepted on")
     ncc_member_tasks_accepted = fields.Boolean(
         "Member tasks accepted",
         copy=False,
@@ -240,14 +226,7 @@ class ResPartner(models.Model):
         help="The organisation accepts the tasks of Community members (Art. 9 of Regulation (EU) 2021/887): support "
         "the mission, take part in activities and working groups, promote and disseminate.",
     )
-    ncc_member_tasks_accepted_date = fields.Date(
-        "Member tasks accepted on",
-        compute="_compute_ncc_declaration_dates",
-        store=True,
-        readonly=False,
-        copy=False,
-        groups=OFFICER,
-    )
+    ncc_member_tasks_accepted_date = _declaration_date("Member tasks accepted on")
     ncc_form_completed = fields.Boolean(
         "Form completed",
         copy=False,
@@ -255,14 +234,7 @@ class ResPartner(models.Model):
         tracking=True,
         help="“I have finished the form and accept that the NCC reviews it.”",
     )
-    ncc_form_completed_date = fields.Date(
-        "Form completed on",
-        compute="_compute_ncc_declaration_dates",
-        store=True,
-        readonly=False,
-        copy=False,
-        groups=OFFICER,
-    )
+    ncc_form_completed_date = _declaration_date("Form completed on")
 
     # --- Expertise and taxonomy ---------------------------------------------------------------------------------
     ncc_cluster_type_id = fields.Many2one(
