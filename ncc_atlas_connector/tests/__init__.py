@@ -5,3 +5,5 @@ from . import test_assessment
 from . import test_assessment_tour
 from . import test_registration_ui
 from . import test_atlas_sync
+from . import test_atlas_soak
+from . import test_atlas_settings
