@@ -34,6 +34,7 @@
     ],
     "demo": [
         "demo/res_partner_demo.xml",
+        "demo/ncc_pipeline_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [
