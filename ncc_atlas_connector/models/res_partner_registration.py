@@ -183,7 +183,7 @@ class ResPartner(models.Model):
         groups=OFFICER,
         help="Name and address of the main seat, when this is not the headquarters.",
     )
-    ncc_has_subsidiaries = fields.Boolean("Subsidiaries in other EU/EEA/EFTA states", groups=OFFICER)
+    ncc_has_subsidiaries = fields.Boolean("Subsidiaries in other EU, EEA or EFTA states", groups=OFFICER)
     ncc_subsidiaries_details = fields.Text("Subsidiaries details", groups=OFFICER)
     ncc_has_majority_outside = fields.Boolean(
         "Majority shares held outside the Member State",
