@@ -31,6 +31,8 @@
         "views/res_config_settings_views.xml",
         "wizards/ncc_atlas_wizard_views.xml",
         "views/ncc_menus.xml",
+        "data/ncc_atlas_import_data.xml",
+        "wizards/ncc_atlas_import_wizard_views.xml",
     ],
     "demo": [
         "demo/res_partner_demo.xml",

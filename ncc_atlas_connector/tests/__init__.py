@@ -7,3 +7,4 @@ from . import test_registration_ui
 from . import test_atlas_sync
 from . import test_atlas_soak
 from . import test_atlas_settings
+from . import test_atlas_import

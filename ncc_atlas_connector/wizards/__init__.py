@@ -1,3 +1,4 @@
 from . import ncc_decision_wizard
 from . import ncc_atlas_conflict_wizard
 from . import ncc_atlas_link_wizard
+from . import ncc_atlas_import_wizard
