@@ -8,7 +8,7 @@
     "author": "NCC Atlas Connector contributors",
     "license": "LGPL-3",
     "application": True,
-    "depends": ["contacts", "mail"],
+    "depends": ["contacts", "mail", "base_import"],
     "external_dependencies": {"python": ["pydantic", "requests"]},
     "data": [
         "security/ncc_security.xml",
@@ -32,6 +32,7 @@
         "wizards/ncc_atlas_wizard_views.xml",
         "views/ncc_menus.xml",
         "data/ncc_atlas_import_data.xml",
+        "data/base_import_mapping_data.xml",
         "wizards/ncc_atlas_import_wizard_views.xml",
     ],
     "demo": [

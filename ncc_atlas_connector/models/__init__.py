@@ -9,3 +9,4 @@ from . import ncc_atlas_sync_log
 from . import res_partner_atlas
 from . import ncc_atlas_sync
 from . import res_config_settings
+from . import ncc_spreadsheet_import

@@ -8,3 +8,4 @@ from . import test_atlas_sync
 from . import test_atlas_soak
 from . import test_atlas_settings
 from . import test_atlas_import
+from . import test_spreadsheet_import
