@@ -509,22 +509,27 @@ class ResPartner(models.Model):
     def _ncc_field_label(self, fname):
         return self._fields[fname]._description_string(self.env)
 
+    def _ncc_length_errors(self, limits):
+        """One message for each text of this partner longer than the Atlas accepts ({field: limit})."""
+        self.ensure_one()
+        return [
+            self.env._(
+                "%(field)s is %(length)s characters long; the Atlas accepts at most %(limit)s.",
+                field=self._ncc_field_label(fname),
+                length=len(self[fname]),
+                limit=limit,
+            )
+            for fname, limit in limits.items()
+            if self[fname] and len(self[fname]) > limit
+        ]
+
     # ------------------------------------------------------------------------------------------------------------
     # Validation (applicants only, except the vocabulary of the links which always holds)
     # ------------------------------------------------------------------------------------------------------------
     @api.constrains("ncc_is_applicant", *TEXT_LIMITS)
     def _check_ncc_text_limits(self):
         for partner in self.filtered("ncc_is_applicant"):
-            errors = [
-                self.env._(
-                    "%(field)s is %(length)s characters long; the Atlas accepts at most %(limit)s.",
-                    field=partner._ncc_field_label(fname),
-                    length=len(partner[fname]),
-                    limit=limit,
-                )
-                for fname, limit in TEXT_LIMITS.items()
-                if partner[fname] and len(partner[fname]) > limit
-            ]
+            errors = partner._ncc_length_errors(TEXT_LIMITS)
             if errors:
                 raise ValidationError(
                     self.env._("%(name)s: some answers are too long.", name=partner.display_name)

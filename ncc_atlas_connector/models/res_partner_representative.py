@@ -180,16 +180,7 @@ class ResPartner(models.Model):
     @api.constrains("ncc_is_representative", "email", *REPRESENTATIVE_TEXT_LIMITS)
     def _check_ncc_representative_values(self):
         for partner in self.filtered("ncc_is_representative"):
-            errors = [
-                self.env._(
-                    "%(field)s is %(length)s characters long; the Atlas accepts at most %(limit)s.",
-                    field=partner._ncc_field_label(fname),
-                    length=len(partner[fname]),
-                    limit=limit,
-                )
-                for fname, limit in REPRESENTATIVE_TEXT_LIMITS.items()
-                if partner[fname] and len(partner[fname]) > limit
-            ]
+            errors = partner._ncc_length_errors(REPRESENTATIVE_TEXT_LIMITS)
             if error := email_error(self.env, partner.email):
                 errors.append(error)
             if errors:
