@@ -2,8 +2,11 @@ import logging
 import random
 from datetime import timedelta
 
+from psycopg2.errors import SerializationFailure
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from ..atlas import (
     ATTRIBUTES,
@@ -133,7 +136,7 @@ class NccAtlasSync(models.AbstractModel):
         seen = []
         while True:
             todo = Partner.search(domain + [("id", "not in", seen)], limit=batch_size, order="id")
-            partners = todo.try_lock_for_update().filtered_domain(domain)
+            partners = self._lock_batch(todo).filtered_domain(domain)
             if not todo:
                 break
             seen += todo.ids  # locked by another worker or done now: not again in this run
@@ -144,6 +147,35 @@ class NccAtlasSync(models.AbstractModel):
             remaining = Partner.search_count(domain + [("id", "not in", seen)])
             if self._progress(len(partners), remaining) <= 0 or not remaining:
                 break
+
+    @api.model
+    def _lock_batch(self, partners):
+        """The partners of this batch that this run may send: those it could lock (another run holds the others)
+        and that nobody changed since this transaction's snapshot.
+
+        Odoo's transactions are REPEATABLE READ: when another run sends a row and commits after this run's
+        snapshot was taken, this run still sees the row pending, and locking it fails with a serialization error
+        (which is what keeps it from sending it twice). That failure must not end the run, whose cron would then
+        log an error and count a failure: the row is skipped (it is not this run's), and the other rows of the
+        batch are locked one by one."""
+        locked = self._try_lock(partners.ids)
+        if locked is None:
+            locked = [id_ for id_ in partners.ids if self._try_lock([id_])]
+        return partners.browse(locked)
+
+    @api.model
+    def _try_lock(self, ids):
+        """Lock these partner rows, skipping the ones locked elsewhere; None when one of them changed since the
+        snapshot (then nothing is locked)."""
+        if not ids:
+            return []
+        query = SQL("SELECT id FROM res_partner WHERE id IN %s ORDER BY id FOR UPDATE SKIP LOCKED", tuple(ids))
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(query, log_exceptions=False)
+                return [row[0] for row in self.env.cr.fetchall()]
+        except SerializationFailure:
+            return None
 
     @api.model
     def _push(self, partners):
