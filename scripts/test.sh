@@ -33,6 +33,8 @@ odoo_rc=0
     --odoo-config="$OUT/odoo.conf" --odoo-database="$DB" --odoo-http --odoo-log-level=info \
     --odoo-extra="logfile=$OUT/tests.log" --junitxml="$OUT/odoo.xml" -q "$@" || odoo_rc=$?
 
+# The end-to-end tests in tests/ that need real transactions work in the database just installed.
+export NCC_ODOO_CONF="$OUT/odoo.conf" NCC_TEST_DB="$DB"
 plain_rc=0
 "$PY" -m pytest -p no:cacheprovider "$ROOT/tests" --junitxml="$OUT/plain.xml" -q "$@" || plain_rc=$?
 
