@@ -24,6 +24,7 @@
         "views/ncc_assessment_check_views.xml",
         "views/ncc_stage_history_views.xml",
         "views/res_partner_assessment_views.xml",
+        "views/res_partner_assessment_atlas_views.xml",
         "wizards/ncc_decision_wizard_views.xml",
         "data/ir_cron_data.xml",
         "views/ncc_atlas_sync_log_views.xml",

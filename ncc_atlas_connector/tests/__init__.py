@@ -6,6 +6,7 @@ from . import test_assessment_tour
 from . import test_registration_ui
 from . import test_atlas_sync
 from . import test_atlas_soak
+from . import test_atlas_views
 from . import test_atlas_settings
 from . import test_atlas_import
 from . import test_spreadsheet_import
