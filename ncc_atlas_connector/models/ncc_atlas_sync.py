@@ -187,34 +187,48 @@ class NccAtlasSync(models.AbstractModel):
         except UserError as exc:
             partners._ncc_sync_failed("error", str(exc))
             return
-        with client:
-            remote_by_id = {}
-            linked = partners.filtered("ncc_atlas_uuid")
-            if linked:
-                try:
-                    remote_by_id = {c.id: c for c in client.clusters_by_ids(linked.mapped("ncc_atlas_uuid"))}
-                except AuthenticationError as exc:
-                    self._log(exchanges, operation="read")
-                    self._stop(partners, exc)
-                except AtlasError as exc:
-                    self._log(exchanges, operation="read")
-                    self._retry_later(linked, exc)
-                    partners -= linked
-                self._log(exchanges, operation="read")
-            for partner in partners:
-                try:
-                    with self.env.cr.savepoint():
-                        self._push_one(client, partner, remote_by_id.get(partner.ncc_atlas_uuid), conf)
-                except AuthenticationError as exc:
-                    self._log(exchanges, partner, "push")
-                    self._stop(partners, exc)
-                except ValidationError as exc:
-                    partner._ncc_sync_failed("error", str(exc))
-                except (RetryableError, UnknownOutcomeError) as exc:
-                    self._retry_later(partner, exc)
-                except AtlasError as exc:  # a 500 or an unexpected answer: try again later
-                    self._retry_later(partner, exc)
-                self._log(exchanges, partner, "push")
+        logs = []  # the sync log of the batch, written in one create at the end
+
+        def log(partner=None, operation="push"):
+            if exchanges:
+                logs.append((list(exchanges), partner, operation))
+                exchanges.clear()
+
+        try:
+            with client:
+                self._push_batch(client, partners, conf, log)
+        finally:
+            self.env["ncc.atlas.sync.log"]._from_batches(logs)
+
+    @api.model
+    def _push_batch(self, client, partners, conf, log):
+        remote_by_id = {}
+        linked = partners.filtered("ncc_atlas_uuid")
+        if linked:
+            try:
+                remote_by_id = {c.id: c for c in client.clusters_by_ids(linked.mapped("ncc_atlas_uuid"))}
+            except AuthenticationError as exc:
+                log(operation="read")
+                self._stop(partners, exc)
+            except AtlasError as exc:
+                log(operation="read")
+                self._retry_later(linked, exc)
+                partners -= linked
+            log(operation="read")
+        for partner in partners:
+            try:
+                with self.env.cr.savepoint():
+                    self._push_one(client, partner, remote_by_id.get(partner.ncc_atlas_uuid), conf)
+            except AuthenticationError as exc:
+                log(partner)
+                self._stop(partners, exc)
+            except ValidationError as exc:
+                partner._ncc_sync_failed("error", str(exc))
+            except (RetryableError, UnknownOutcomeError) as exc:
+                self._retry_later(partner, exc)
+            except AtlasError as exc:  # a 500 or an unexpected answer: try again later
+                self._retry_later(partner, exc)
+            log(partner)
 
     @api.model
     def _stop(self, partners, exc):

@@ -37,7 +37,13 @@ class NccAtlasSyncLog(models.Model):
     @api.model
     def _from_exchanges(self, exchanges, partner=None, operation=None):
         """Store the client's exchanges in one create."""
-        return self.sudo().create([
+        return self._from_batches([(exchanges, partner, operation)])
+
+    @api.model
+    def _from_batches(self, batches):
+        """Store the exchanges of several operations, ``(exchanges, partner, operation)``, in one create. An entry
+        records facts: no "created" message in its chatter and no follower, which would cost more than the entry."""
+        vals_list = [
             {
                 "partner_id": partner.id if partner else False,
                 "operation": operation or ex.method,
@@ -50,8 +56,12 @@ class NccAtlasSyncLog(models.Model):
                 "request_excerpt": ex.request_excerpt or False,
                 "response_excerpt": ex.response_excerpt or False,
             }
+            for exchanges, partner, operation in batches
             for ex in exchanges
-        ])
+        ]
+        entries = self.sudo().with_context(tracking_disable=True, mail_create_nolog=True,
+                                           mail_create_nosubscribe=True)
+        return entries.create(vals_list) if vals_list else entries.browse()
 
     def action_retry(self):
         """Queue the registrations of these entries for the next push."""
