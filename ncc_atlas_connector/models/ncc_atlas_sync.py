@@ -215,20 +215,26 @@ class NccAtlasSync(models.AbstractModel):
                 self._retry_later(linked, exc)
                 partners -= linked
             log(operation="read")
-        for partner in partners:
-            try:
-                with self.env.cr.savepoint():
-                    self._push_one(client, partner, remote_by_id.get(partner.ncc_atlas_uuid), conf)
-            except AuthenticationError as exc:
+        done = []  # successful exchanges, recorded together once the batch has been sent
+        try:
+            for partner in partners:
+                try:
+                    with self.env.cr.savepoint():
+                        outcome = self._push_one(client, partner, remote_by_id.get(partner.ncc_atlas_uuid), conf)
+                    if outcome:
+                        done.append((partner, *outcome))
+                except AuthenticationError as exc:
+                    log(partner)
+                    self._stop(partners, exc)
+                except ValidationError as exc:
+                    partner._ncc_sync_failed("error", str(exc))
+                except (RetryableError, UnknownOutcomeError) as exc:
+                    self._retry_later(partner, exc)
+                except AtlasError as exc:  # a 500 or an unexpected answer: try again later
+                    self._retry_later(partner, exc)
                 log(partner)
-                self._stop(partners, exc)
-            except ValidationError as exc:
-                partner._ncc_sync_failed("error", str(exc))
-            except (RetryableError, UnknownOutcomeError) as exc:
-                self._retry_later(partner, exc)
-            except AtlasError as exc:  # a 500 or an unexpected answer: try again later
-                self._retry_later(partner, exc)
-            log(partner)
+        finally:
+            self.env["res.partner"]._ncc_record_syncs(done)
 
     @api.model
     def _stop(self, partners, exc):
@@ -251,6 +257,8 @@ class NccAtlasSync(models.AbstractModel):
 
     @api.model
     def _push_one(self, client, partner, remote, conf):
+        """Decide and send what this registration needs. Returns ``(remote, values, state)`` for the caller to
+        record once the batch is sent, or None when nothing is to be recorded (a person must decide)."""
         values = partner._ncc_atlas_values(send_country=conf["send_country"])
         if partner.ncc_atlas_uuid and remote is None:
             # Gone from the Atlas (or never readable): forget the link and look it up like a new one.
@@ -258,25 +266,23 @@ class NccAtlasSync(models.AbstractModel):
         if not partner.ncc_atlas_uuid:
             remote = None if partner.ncc_force_create else self._look_up(client, partner, values, conf)
             if remote is False:
-                return  # several candidates: a person chooses
+                return None  # several candidates: a person chooses
             if remote is None:
                 wanted = partner._ncc_wanted_state(None)
                 if wanted != "ready_for_publication":
-                    partner._ncc_sync_done(None, values, state="not_sent")
-                    return
+                    return None, values, "not_sent"
                 created = client.create_cluster({**values, "moderation_state": wanted})
-                partner._ncc_sync_done(created, values)
-                return
+                return created, values, "synced"
             partner._ncc_link(remote)
         values = self._merge(partner, remote, values, conf)
         if values is None:
-            return  # conflict left to a person
+            return None  # conflict left to a person
         wanted = partner._ncc_wanted_state(remote.moderation_state)
         result = client.update_cluster(remote.id, remote, {**values, "moderation_state": wanted}) or remote
         again = partner._ncc_wanted_state(result.moderation_state)
         if again and again != wanted:  # the edit moved the state (e.g. published back to draft): ask again
             result = client.update_cluster(result.id, result, {"moderation_state": again}) or result
-        partner._ncc_sync_done(result, values)
+        return result, values, "synced"
 
     @api.model
     def _look_up(self, client, partner, values, conf):

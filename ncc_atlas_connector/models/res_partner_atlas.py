@@ -1,3 +1,4 @@
+from collections import defaultdict
 from datetime import timezone
 
 from odoo import _, api, fields, models
@@ -149,8 +150,8 @@ class ResPartner(models.Model):
         self.with_context(ncc_atlas_write=True).write({"ncc_sync_state": state, "ncc_sync_error": message})
 
     def _ncc_link(self, remote):
-        """Link to an existing Atlas registration. Its moderation state is not recorded here: `_ncc_sync_done`
-        records it and moves the pipeline, as it does after a create."""
+        """Link to an existing Atlas registration. Its moderation state is not recorded here: recording the
+        exchange records it and moves the pipeline, as it does after a create."""
         self.ensure_one()
         self.with_context(ncc_atlas_write=True).write({
             "ncc_atlas_uuid": remote.id,
@@ -167,53 +168,82 @@ class ResPartner(models.Model):
     def _ncc_sync_done(self, remote, values, state="synced"):
         """Record a successful exchange: the Atlas now holds `values`."""
         self.ensure_one()
-        vals = {
-            "ncc_sync_state": state,
-            "ncc_sync_error": False,
-            "ncc_sync_attempts": 0,
-            "ncc_next_attempt": False,
-            "ncc_force_create": False,
-        }
-        if remote is not None:
-            vals.update({
-                "ncc_atlas_uuid": remote.id,
-                "ncc_atlas_changed": _naive(remote.changed),
-                "ncc_synced_values": values,
-                "ncc_synced_at": fields.Datetime.now(),
-            })
-        self.with_context(ncc_atlas_write=True).write(vals)
-        if remote is not None and remote.moderation_state != self.ncc_atlas_state:
-            self._ncc_apply_remote_state(remote)
+        self._ncc_record_syncs([(self, remote, values, state)])
+
+    @api.model
+    def _ncc_record_syncs(self, outcomes):
+        """Record successful exchanges, ``(partner, remote or None, values, state)``, in bulk: the sync fields of
+        each partner, then the Atlas states the exchanges revealed, brought into the pipeline together.
+
+        The sync state is routine bookkeeping here (pending -> synced at every push): it is written without chatter
+        tracking, which would post a message per application and per push; the sync log keeps every exchange."""
+        now = fields.Datetime.now()
+        for partner, remote, values, state in outcomes:
+            vals = {
+                "ncc_sync_state": state,
+                "ncc_sync_error": False,
+                "ncc_sync_attempts": 0,
+                "ncc_next_attempt": False,
+                "ncc_force_create": False,
+            }
+            if remote is not None:
+                vals.update({
+                    "ncc_atlas_uuid": remote.id,
+                    "ncc_atlas_changed": _naive(remote.changed),
+                    "ncc_synced_values": values,
+                    "ncc_synced_at": now,
+                })
+            partner.with_context(ncc_atlas_write=True, mail_notrack=True).write(vals)
+        self._ncc_apply_remote_states({
+            partner: remote for partner, remote, _values, _state in outcomes
+            if remote is not None and remote.moderation_state != partner.ncc_atlas_state
+        })
 
     def _ncc_apply_remote_state(self, remote):
         """Bring the Atlas's moderation state (the ECCC's decision) into the pipeline."""
         self.ensure_one()
-        state = remote.moderation_state
-        vals = {"ncc_atlas_state": state}
-        message = getattr(remote, "revision_message", None)
-        if state == "revision_requested":
-            vals["ncc_atlas_message"] = message or False
-        # The Atlas decided, not the user who happens to run the sync: a system move, past the manager gate.
-        partner = self.sudo().with_context(ncc_atlas_write=True, ncc_system_move=True)
-        partner.write(vals)
-        stage = self._ncc_stage_for_atlas_state(state)
-        kind = self.ncc_stage_id.kind
-        if not stage or stage == self.ncc_stage_id:
-            return
-        if state == "ready_for_publication" and kind != "approved":
-            return  # only an approval that was just sent moves on to the ECCC review
-        if state in ("published", "revision_requested") and kind not in PUBLISH_KINDS:
-            return  # the NCC has moved it elsewhere meanwhile (e.g. rejected): its decision stands
-        partner.write({"ncc_stage_id": stage.id})
-        if state == "published":
-            partner._ncc_notify("ncc_atlas_connector.mail_template_ncc_published")
-        elif state == "revision_requested":
-            partner.activity_schedule(
-                "mail.mail_activity_data_todo",
-                user_id=(self.ncc_assessor_id or self.env.user).id,
-                summary=_("The ECCC asks for a revision"),
-                note=message or _("The ECCC requested a revision on the Atlas without a message."),
-            )
+        self._ncc_apply_remote_states({self: remote})
+
+    @api.model
+    def _ncc_apply_remote_states(self, remotes):
+        """Bring the Atlas's moderation states (the ECCC's decisions) into the pipeline, ``{partner: remote}``:
+        the state and, when it calls for one, the stage move in one write, for every partner going the same way."""
+        groups = defaultdict(list)
+        for partner, remote in remotes.items():
+            state = remote.moderation_state
+            message = (getattr(remote, "revision_message", None) or False) if state == "revision_requested" else None
+            stage = self._ncc_stage_for_atlas_state(state)
+            kind = partner.ncc_stage_id.kind
+            if (
+                not stage or stage == partner.ncc_stage_id
+                # only an approval that was just sent moves on to the ECCC review
+                or state == "ready_for_publication" and kind != "approved"
+                # the NCC has moved it elsewhere meanwhile (e.g. rejected): its decision stands
+                or state in ("published", "revision_requested") and kind not in PUBLISH_KINDS
+            ):
+                stage = None
+            groups[state, message, stage].append(partner.id)
+        for (state, message, stage), ids in groups.items():
+            vals = {"ncc_atlas_state": state}
+            if message is not None:
+                vals["ncc_atlas_message"] = message
+            if stage:
+                vals["ncc_stage_id"] = stage.id
+            # The Atlas decided, not the user who happens to run the sync: a system move, past the manager gate.
+            partners = self.browse(ids).sudo().with_context(ncc_atlas_write=True, ncc_system_move=True)
+            partners.write(vals)
+            if not stage:
+                continue
+            if state == "published":
+                partners._ncc_notify("ncc_atlas_connector.mail_template_ncc_published")
+            elif state == "revision_requested":
+                for partner in partners:
+                    partner.activity_schedule(
+                        "mail.mail_activity_data_todo",
+                        user_id=(partner.ncc_assessor_id or self.env.user).id,
+                        summary=_("The ECCC asks for a revision"),
+                        note=message or _("The ECCC requested a revision on the Atlas without a message."),
+                    )
 
     # --- Atlas -> partner --------------------------------------------------------------------------------------
 
@@ -274,6 +304,14 @@ class ResPartner(models.Model):
             if set(REPRESENTATIVE_FIELDS.values()).intersection(vals):
                 self.filtered("ncc_is_representative").parent_id._ncc_mark_pending()
         return result
+
+    def _children_sync(self, values):
+        # The sync's own bookkeeping (sync and Atlas state, stage) is neither commercial nor address data, yet Odoo
+        # would write every contact person of the company for it (an empty commercial sync): skip that.
+        synced = set(self._commercial_fields()) | set(self._address_fields())
+        if self.env.context.get("ncc_atlas_write") and not synced.intersection(values):
+            return None
+        return super()._children_sync(values)
 
     def _ncc_mark_pending(self):
         """Queue the registrations the Atlas should hear about: linked ones, and approved ones not sent yet."""
