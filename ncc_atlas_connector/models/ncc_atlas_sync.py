@@ -202,6 +202,12 @@ class NccAtlasSync(models.AbstractModel):
 
     @api.model
     def _push_batch(self, client, partners, conf, log):
+        # Queued again with nothing to send (values as last synced, no state to ask for): settled without a
+        # request, as if never queued. The pull still brings the ECCC's decisions and notices a deletion.
+        settled = partners.filtered(lambda p: p._ncc_nothing_to_send(conf["send_country"]))
+        if settled:
+            self.env["res.partner"]._ncc_record_syncs([(partner, None, None, "synced") for partner in settled])
+            partners -= settled
         remote_by_id = {}
         linked = partners.filtered("ncc_atlas_uuid")
         if linked:

@@ -4,7 +4,7 @@ from datetime import timezone
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..atlas import ATTRIBUTES, RELATIONSHIPS
+from ..atlas import ATTRIBUTES, RELATIONSHIPS, diff_values
 
 MODERATION_STATES = [
     ("draft", "Draft"),
@@ -132,6 +132,15 @@ class ResPartner(models.Model):
         if not send_country:
             del values["field_country"]
         return values
+
+    def _ncc_nothing_to_send(self, send_country=False):
+        """Linked, unchanged since the last sync and no moderation state to ask for: a push would only read."""
+        self.ensure_one()
+        return bool(
+            self.ncc_atlas_uuid and self.ncc_synced_values and not self.ncc_force_create
+            and not self._ncc_wanted_state(self.ncc_atlas_state)
+            and not diff_values(self.ncc_synced_values, self._ncc_atlas_values(send_country=send_country))
+        )
 
     def _ncc_wanted_state(self, remote_state):
         """The moderation state to ask the Atlas for, given the stage and the state the Atlas holds; None to

@@ -46,10 +46,13 @@ class TestAtlasPush(AtlasCase):
         self.assertEqual(body["attributes"], {"field_phone_number": "+352 20 99 99 99"})
         self.assertNotIn("relationships", body)
         self.assertEqual(self.sandbox.count("POST", POST), posts, "no second create")
-        # Nothing changed: nothing is sent.
+        # Nothing changed: nothing is sent, nothing even read.
+        requests = self.sandbox.count()
         partner._ncc_mark_pending()
         self.push()
         self.assertEqual(len(self.sandbox.requests("PATCH", PATCH)), 1)
+        self.assertEqual(self.sandbox.count(), requests)
+        self.assertEqual(partner.ncc_sync_state, "synced")
 
     def test_revocation_sends_to_be_rejected(self):
         partner = self.approved_applicant()
