@@ -204,7 +204,8 @@ class NccAtlasSync(models.AbstractModel):
     def _push_batch(self, client, partners, conf, log):
         # Queued again with nothing to send (values as last synced, no state to ask for): settled without a
         # request, as if never queued. The pull still brings the ECCC's decisions and notices a deletion.
-        settled = partners.filtered(lambda p: p._ncc_nothing_to_send(conf["send_country"]))
+        values = {partner: partner._ncc_atlas_values(send_country=conf["send_country"]) for partner in partners}
+        settled = partners.filtered(lambda p: p._ncc_nothing_to_send(values[p]))
         if settled:
             self.env["res.partner"]._ncc_record_syncs([(partner, None, None, "synced") for partner in settled])
             partners -= settled
@@ -225,8 +226,9 @@ class NccAtlasSync(models.AbstractModel):
         try:
             for partner in partners:
                 try:
-                    with self.env.cr.savepoint():
-                        outcome = self._push_one(client, partner, remote_by_id.get(partner.ncc_atlas_uuid), conf)
+                    with _SavepointOnWrite(self.env.cr) as before_write:
+                        outcome = self._push_one(client, partner, remote_by_id.get(partner.ncc_atlas_uuid), conf,
+                                                 values[partner], before_write)
                     if outcome:
                         done.append((partner, *outcome))
                 except AuthenticationError as exc:
@@ -262,15 +264,19 @@ class NccAtlasSync(models.AbstractModel):
             })
 
     @api.model
-    def _push_one(self, client, partner, remote, conf):
-        """Decide and send what this registration needs. Returns ``(remote, values, state)`` for the caller to
-        record once the batch is sent, or None when nothing is to be recorded (a person must decide)."""
-        values = partner._ncc_atlas_values(send_country=conf["send_country"])
+    def _push_one(self, client, partner, remote, conf, values, before_write=lambda: None):
+        """Decide and send what this registration (whose Atlas values are ``values``) needs. Returns ``(remote,
+        values, state)`` for the caller to record once the batch is sent, or None when nothing is to be recorded
+        (a person must decide). ``before_write()`` is called before anything is written, so that a failure of a
+        later request can undo it."""
         if partner.ncc_atlas_uuid and remote is None:
             # Gone from the Atlas (or never readable): forget the link and look it up like a new one.
+            before_write()
             partner._ncc_unlink_atlas()
         if not partner.ncc_atlas_uuid:
-            remote = None if partner.ncc_force_create else self._look_up(client, partner, values, conf)
+            remote = None
+            if not partner.ncc_force_create:
+                remote = self._look_up(client, partner, values, conf, before_write)
             if remote is False:
                 return None  # several candidates: a person chooses
             if remote is None:
@@ -279,8 +285,9 @@ class NccAtlasSync(models.AbstractModel):
                     return None, values, "not_sent"
                 created = client.create_cluster({**values, "moderation_state": wanted})
                 return created, values, "synced"
+            before_write()
             partner._ncc_link(remote)
-        values = self._merge(partner, remote, values, conf)
+        values = self._merge(partner, remote, values, conf, before_write)
         if values is None:
             return None  # conflict left to a person
         wanted = partner._ncc_wanted_state(remote.moderation_state)
@@ -291,7 +298,7 @@ class NccAtlasSync(models.AbstractModel):
         return result, values, "synced"
 
     @api.model
-    def _look_up(self, client, partner, values, conf):
+    def _look_up(self, client, partner, values, conf, before_write=lambda: None):
         """The Atlas registration of this partner, if one exists: registration number and country, else owner
         and title. None when there is none, False when there are several (the partner then needs a choice)."""
         country = partner.ncc_country_term_id or conf["country"]
@@ -300,6 +307,7 @@ class NccAtlasSync(models.AbstractModel):
         else:
             candidates = client.find_by_title(self._owner(client), values["title"])
         if len(candidates) > 1:
+            before_write()
             partner.with_context(ncc_atlas_write=True).write({
                 "ncc_sync_state": "needs_choice",
                 "ncc_sync_error": _("%s registrations on the Atlas match this company: choose the right one.",
@@ -317,7 +325,7 @@ class NccAtlasSync(models.AbstractModel):
         return owner
 
     @api.model
-    def _merge(self, partner, remote, values, conf):
+    def _merge(self, partner, remote, values, conf, before_write=lambda: None):
         """Three-way merge against the values of the last sync: take what only the Atlas changed, send what only
         Odoo changed; what both changed differently is a conflict for the policy (or a person) to settle.
         Returns the values to send, or None when a person must decide."""
@@ -327,6 +335,8 @@ class NccAtlasSync(models.AbstractModel):
         keys = [k for k in values if k != "moderation_state"]
         remote_values = {k: remote.values.get(k) for k in keys}
         remote_changed = set(diff_values({k: base.get(k) for k in keys}, remote_values))
+        if not remote_changed:
+            return values  # the usual case: only Odoo changed, nothing to take or to settle
         local_changed = set(diff_values({k: base.get(k) for k in keys}, values))
         differs = set(diff_values(remote_values, values))
         conflicts = sorted(remote_changed & local_changed & differs)
@@ -336,6 +346,7 @@ class NccAtlasSync(models.AbstractModel):
             if policy == "remote":
                 take |= set(conflicts)
             elif policy != "local":
+                before_write()
                 partner.with_context(ncc_atlas_write=True).write({
                     "ncc_sync_state": "conflict",
                     "ncc_sync_error": _("Changed both here and on the Atlas: %s",
@@ -343,6 +354,7 @@ class NccAtlasSync(models.AbstractModel):
                 })
                 return None
         if take:
+            before_write()
             partner._ncc_apply_atlas_values({k: remote.values.get(k) for k in take})
             values = partner._ncc_atlas_values(send_country=conf["send_country"])
         return values
@@ -451,6 +463,27 @@ class NccAtlasSync(models.AbstractModel):
         self.env["ir.config_parameter"].sudo().set_param(PARAM + "owner_uuid", owner)
         return True, _("Connected. The key belongs to the Atlas user %s.", owner)
 
+
+
+class _SavepointOnWrite:
+    """A savepoint opened only when called: most pushes write nothing before their requests (what they learn is
+    recorded for the whole batch afterwards), and a savepoint each would cost more than their own queries. Called
+    before a write that a later failure must undo; rolled back when the block fails after that."""
+
+    def __init__(self, cr):
+        self._cr = cr
+        self._savepoint = None
+
+    def __call__(self):
+        if self._savepoint is None:
+            self._savepoint = self._cr.savepoint()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, traceback):
+        if self._savepoint is not None:
+            self._savepoint.close(rollback=exc_type is not None)
 
 
 def _label(name):

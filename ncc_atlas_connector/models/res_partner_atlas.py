@@ -133,14 +133,14 @@ class ResPartner(models.Model):
             del values["field_country"]
         return values
 
-    def _ncc_nothing_to_send(self, send_country=False):
-        """Linked, unchanged since the last sync and no moderation state to ask for: a push would only read."""
+    def _ncc_nothing_to_send(self, values):
+        """Linked, its Atlas values (``values``) as last synced and no moderation state to ask for: a push would
+        only read."""
         self.ensure_one()
-        return bool(
-            self.ncc_atlas_uuid and self.ncc_synced_values and not self.ncc_force_create
-            and not self._ncc_wanted_state(self.ncc_atlas_state)
-            and not diff_values(self.ncc_synced_values, self._ncc_atlas_values(send_country=send_country))
-        )
+        if not self.ncc_atlas_uuid or self.ncc_force_create or self._ncc_wanted_state(self.ncc_atlas_state):
+            return False
+        synced = self.ncc_synced_values  # read once: every read of a Json field is a deep copy
+        return bool(synced) and not diff_values(synced, values)
 
     def _ncc_wanted_state(self, remote_state):
         """The moderation state to ask the Atlas for, given the stage and the state the Atlas holds; None to

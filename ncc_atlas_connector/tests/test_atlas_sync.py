@@ -209,6 +209,18 @@ class TestAtlasFailures(AtlasCase):
         self.assertEqual(partner.ncc_atlas_state, "ready_for_publication")
         self.assertEqual(partner.ncc_stage_id.kind, "eccc_review", "found again: the pipeline moves on all the same")
 
+    def test_failed_update_after_a_link_undoes_the_link(self):
+        partner = self.create_applicant()
+        uuid = self.sandbox.add_cluster(partner._ncc_atlas_values(), state="draft")
+        self.approve(partner)
+        self.sandbox.force_fault("503", count=1, methods=["PATCH"])
+        self.push()
+        self.assertEqual((partner.ncc_sync_state, partner.ncc_atlas_uuid), ("pending", False),
+                         "linked, then the update failed: the link is undone with it")
+        self.push_until_settled()
+        self.assertEqual((partner.ncc_sync_state, partner.ncc_atlas_uuid), ("synced", uuid))
+        self.assertEqual(self.sandbox.count("POST", POST), 0)
+
     @mute_logger("odoo.addons.ncc_atlas_connector.models.ncc_atlas_sync")
     def test_authentication_failure_stops_and_alerts(self):
         first = self.approved_applicant()
