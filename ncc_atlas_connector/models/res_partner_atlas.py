@@ -187,7 +187,12 @@ class ResPartner(models.Model):
         The sync state is routine bookkeeping here (pending -> synced at every push): it is written without chatter
         tracking, which would post a message per application and per push; the sync log keeps every exchange."""
         now = fields.Datetime.now()
-        for partner, remote, values, state in outcomes:
+        Partner = self.with_context(ncc_atlas_write=True, mail_notrack=True)
+        # What every partner of the batch gets alike, in one write per kind of outcome...
+        alike = defaultdict(list)
+        for partner, remote, _values, state in outcomes:
+            alike[state, remote is not None].append(partner.id)
+        for (state, exchanged), ids in alike.items():
             vals = {
                 "ncc_sync_state": state,
                 "ncc_sync_error": False,
@@ -195,14 +200,16 @@ class ResPartner(models.Model):
                 "ncc_next_attempt": False,
                 "ncc_force_create": False,
             }
+            if exchanged:
+                vals["ncc_synced_at"] = now
+            Partner.browse(ids).write(vals)
+        # ... then what is each one's own: the values the Atlas now holds, its UUID and last change.
+        for partner, remote, values, _state in outcomes:
             if remote is not None:
-                vals.update({
-                    "ncc_atlas_uuid": remote.id,
-                    "ncc_atlas_changed": _naive(remote.changed),
-                    "ncc_synced_values": values,
-                    "ncc_synced_at": now,
-                })
-            partner.with_context(ncc_atlas_write=True, mail_notrack=True).write(vals)
+                vals = {"ncc_atlas_changed": _naive(remote.changed), "ncc_synced_values": values}
+                if partner.ncc_atlas_uuid != remote.id:
+                    vals["ncc_atlas_uuid"] = remote.id
+                partner.with_context(ncc_atlas_write=True, mail_notrack=True).write(vals)
         self._ncc_apply_remote_states({
             partner: remote for partner, remote, _values, _state in outcomes
             if remote is not None and remote.moderation_state != partner.ncc_atlas_state
