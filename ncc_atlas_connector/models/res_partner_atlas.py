@@ -225,10 +225,13 @@ class ResPartner(models.Model):
         """Bring the Atlas's moderation states (the ECCC's decisions) into the pipeline, ``{partner: remote}``:
         the state and, when it calls for one, the stage move in one write, for every partner going the same way."""
         groups = defaultdict(list)
+        stages = {}
         for partner, remote in remotes.items():
             state = remote.moderation_state
             message = (getattr(remote, "revision_message", None) or False) if state == "revision_requested" else None
-            stage = self._ncc_stage_for_atlas_state(state)
+            if state not in stages:
+                stages[state] = self._ncc_stage_for_atlas_state(state)
+            stage = stages[state]
             kind = partner.ncc_stage_id.kind
             if (
                 not stage or stage == partner.ncc_stage_id
