@@ -1,0 +1,309 @@
+"""Benchmark of the Atlas push: throughput, HTTP requests and SQL queries per application, peak memory, and the
+throughput of the bare client making the same requests.
+
+Run it through scripts/benchmark.sh, which prepares a database with the addon installed. The sandbox Atlas runs
+in a separate process, as the real Atlas would. The push runs as its scheduled action does: batch by batch, each
+batch committed. Prints figures; asserts nothing; leaves its applicants in the benchmark database.
+
+For each N:
+- create: N approved applications pushed for the first time (a look-up and a create each);
+- update: one field edited on every application, pushed again;
+- unchanged re-run: every application queued again without any change, pushed again;
+- bare client: the plain AtlasClient alone making the same look-ups and creates, then the same reads and updates,
+  against a second sandbox holding as many registrations as the push's (the sandbox answers a search by scanning
+  every registration: at large N it, not the sync, sets the pace of both). Its batches alternate with the push's,
+  so that both meet the same load on the machine; the ratio is the push's throughput over the bare client's.
+"""
+
+import argparse
+import json
+import os
+import resource
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+KEY = "bench-ncc-key-7Yp2"
+REVIEWER = "bench-reviewer-key-3Qd8"
+PARAM = "ncc_atlas_connector."
+FIRST_PHONE = "+352 20 00 00 00"
+NEW_PHONE = "+352 26 99 99 99"
+TARGETS = {"create": "≤ 2", "update": "≤ 1.1", "unchanged": "0"}
+
+
+# --------------------------------------------------------------------------------------------- the sandbox
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_sandbox():
+    code = (
+        "import runpy, sys; import odoo.addons; odoo.addons.__path__.append(sys.argv.pop(1)); "
+        "runpy.run_module('odoo.addons.ncc_atlas_connector.atlas.sandbox', run_name='__main__', alter_sys=True)"
+    )
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(ROOT), "--port", str(port), "--db", ":memory:", "--key", KEY,
+         "--reviewer-key", REVIEWER],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _attempt in range(200):
+        try:
+            sandbox_call(url, "/_sandbox/stats")
+            return proc, url
+        except OSError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("the sandbox Atlas did not start")
+
+
+def sandbox_call(url, path, method="GET"):
+    request = urllib.request.Request(url + path, method=method, headers={"x-reviewer-key": REVIEWER})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return json.loads(answer.read() or b"{}")
+
+
+def http_count(url):
+    return sandbox_call(url, "/_sandbox/stats")["total"]
+
+
+# --------------------------------------------------------------------------------------------- measuring
+
+class PeakRss:
+    """The largest resident set size of this process while it runs (sampled every 5 ms from /proc)."""
+
+    def __init__(self):
+        self.start = self.peak = self._rss()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    @staticmethod
+    def _rss():
+        try:
+            with open("/proc/self/statm") as statm:
+                return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except OSError:  # not Linux: the lifetime peak is the best we have
+            return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+    def _sample(self):
+        while not self._stop.wait(0.005):
+            self.peak = max(self.peak, self._rss())
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self._rss())
+
+
+class Phase:
+    """Time, HTTP requests (counted by the sandbox) and SQL queries (counted by the cursor) of push runs."""
+
+    def __init__(self, env, url):
+        self.env, self.url = env, url
+        self.seconds = self.requests = self.queries = 0
+
+    def run(self, action):
+        http_before, sql_before = http_count(self.url), self.env.cr.sql_log_count
+        started = time.perf_counter()
+        action()
+        self.seconds += time.perf_counter() - started
+        self.queries += self.env.cr.sql_log_count - sql_before
+        self.requests += http_count(self.url) - http_before
+
+
+# --------------------------------------------------------------------------------------------- the push
+
+def environment(cr, context=None):
+    from odoo import SUPERUSER_ID, api
+
+    return api.Environment(cr, SUPERUSER_ID, context or {})
+
+
+def configure(env, url, batch):
+    env["ncc.atlas.sync"]._configure_sandbox(url + "/jsonapi", KEY)
+    params = env["ir.config_parameter"]
+    params.set_param(PARAM + "country_term_id", env.ref("ncc_atlas_connector.term_country_lu").id)
+    params.set_param(PARAM + "batch_size", batch)
+    params.set_param(PARAM + "owner_uuid", False)
+    env.cr.commit()
+
+
+def make_applicants(env, n, tag):
+    """N complete applicants with their contact persons, every check passed, approved (hence pending)."""
+    ref = env.ref
+    term = lambda name: ref(f"ncc_atlas_connector.term_{name}").id  # noqa: E731
+    Partner = env["res.partner"].with_context(tracking_disable=True, mail_create_nolog=True)
+    companies = Partner.browse()
+    for start in range(0, n, 500):
+        chunk = Partner.create([{
+            "name": f"Bench {tag} {i} S.A.", "is_company": True, "ncc_is_applicant": True,
+            "ncc_name_national": f"Bench {tag} {i}", "street": f"{i} rue du Test", "city": "Luxembourg",
+            "zip": "1855", "country_id": ref("base.lu").id, "website": f"https://b{i}.{tag}.example.eu",
+            "email": f"info@b{i}.{tag}.example.eu", "phone": FIRST_PHONE,
+            "company_registry": f"{tag.upper()}{i:07d}",
+            "ncc_cluster_type_id": term("cluster_type_industry_sme"), "ncc_size_class": "small",
+            "ncc_field_of_activity_ids": [(6, 0, [term("fields_of_activity_industrial_or_product_development")])],
+            "ncc_thematic_area_ids": [(6, 0, [term("cluster_thematic_area_post_quantum_cryptography")])],
+            "ncc_expertise_description": "Benchmark applicant.", "ncc_goals_to_achieve": "Benchmark goals.",
+            "ncc_no_exclusion": True, "ncc_data_sharing_consent": True, "ncc_privacy_notice_accepted": True,
+            "ncc_member_tasks_accepted": True, "ncc_form_completed": True,
+        } for i in range(start, min(n, start + 500))])
+        Partner.create([{
+            "name": f"Ana Bench{start + i}", "parent_id": company.id, "type": "contact", "function": "CISO",
+            "email": f"rep@b{start + i}.{tag}.example.eu", "ncc_is_representative": True,
+        } for i, company in enumerate(chunk)])
+        chunk._ncc_generate_checks()
+        chunk.ncc_check_ids.write({"result": "pass"})
+        chunk.with_context(ncc_system_move=True).write({"ncc_stage_id": chunk._ncc_stage_of_kind("approved").id})
+        env.cr.commit()
+        companies |= chunk
+    return companies
+
+
+def synced_count(companies):
+    """How many are synced, counted by the database (reading them would fill the cache and the memory figure)."""
+    return companies.search_count([("id", "in", companies.ids), ("ncc_sync_state", "=", "synced")])
+
+
+def one_batch_context(env):
+    """The context of the push scheduled action run by a cron worker whose time is up after each batch: every
+    call of _cron_push sends one batch and commits it."""
+    cron = env.ref("ncc_atlas_connector.ir_cron_ncc_atlas_push")
+    cron, _progress = cron._add_progress()
+    env.cr.commit()
+    return {**cron.env.context, "cron_id": cron.id, "cron_end_time": 0}
+
+
+# --------------------------------------------------------------------------------------------- the bare client
+
+class Bare:
+    """The plain client making the push's requests: a look-up and a create per application, then a read per
+    batch and an update per application."""
+
+    def __init__(self, url):
+        from odoo.addons.ncc_atlas_connector.atlas import AtlasClient, AtlasSettings
+
+        self.client = AtlasClient(AtlasSettings(url=url + "/jsonapi", api_key=KEY))
+        self.created = []
+        self.seconds = {"create": 0.0, "update": 0.0}
+
+    def create(self, batch, country):
+        started = time.perf_counter()
+        for values in batch:
+            self.client.find_clusters(values["field_registration_number"], country)
+            created = self.client.create_cluster({**values, "moderation_state": "ready_for_publication"})
+            self.created.append(created.id)  # the UUID only: the push keeps no registration either
+        self.seconds["create"] += time.perf_counter() - started
+
+    def update(self, start, size):
+        started = time.perf_counter()
+        for cluster in self.client.clusters_by_ids(self.created[start:start + size]):
+            self.client.update_cluster(cluster.id, cluster, {**cluster.values, "field_phone_number": NEW_PHONE})
+        self.seconds["update"] += time.perf_counter() - started
+
+
+# --------------------------------------------------------------------------------------------- one N
+
+def run(registry, n, batch):
+    proc, url = start_sandbox()
+    bare_proc, bare_url = start_sandbox()
+    try:
+        tag = f"n{n}x{uuid.uuid4().hex[:6]}"
+        with registry.cursor() as cr:
+            env = environment(cr)
+            configure(env, url, batch)
+            companies = make_applicants(env, n, tag)
+            send_country = bool(env["ncc.atlas.sync"]._conf()["send_country"])
+            country = env.ref("ncc_atlas_connector.term_country_lu").atlas_uuid
+            bare_values = [company._ncc_atlas_values(send_country=send_country) for company in companies]
+            cr.commit()
+            env.invalidate_all()
+
+            sync = env["ncc.atlas.sync"].with_context(one_batch_context(env))
+            bare = Bare(bare_url)
+            phases = {name: Phase(env, url) for name in ("create", "update", "unchanged")}
+            with PeakRss() as memory:
+                for start in range(0, n, batch):
+                    phases["create"].run(sync._cron_push)
+                    bare.create(bare_values[start:start + batch], country)
+                created = synced_count(companies)
+
+                companies.write({"phone": NEW_PHONE})  # an officer's edit: every application pending again
+                cr.commit()
+                env.invalidate_all()
+                for start in range(0, n, batch):
+                    phases["update"].run(sync._cron_push)
+                    bare.update(start, batch)
+
+                companies._ncc_mark_pending()  # queued again, nothing changed
+                cr.commit()
+                env.invalidate_all()
+                for _start in range(0, n, batch):
+                    phases["unchanged"].run(sync._cron_push)
+                synced = synced_count(companies)
+            bare.client.close()
+    finally:
+        for sandbox in (proc, bare_proc):
+            sandbox.kill()
+            sandbox.wait()
+
+    mib = 2 ** 20
+    print(f"\nN = {n}   (batches of {batch}; synced after the create run: {created}/{n}, at the end: {synced}/{n})")
+    print(f"  {'push run':<18} {'app/s':>8} {'HTTP/app':>9} {'target':>7} {'SQL/app':>8}")
+    for name, label in (("create", "create"), ("update", "update"), ("unchanged", "unchanged re-run")):
+        phase = phases[name]
+        print(f"  {label:<18} {n / phase.seconds:8.1f} {phase.requests / n:9.3f} {TARGETS[name]:>7}"
+              f" {phase.queries / n:8.1f}")
+    print(f"  bare client, same requests: {n / bare.seconds['create']:.1f} app/s creating, "
+          f"{n / bare.seconds['update']:.1f} app/s updating")
+    create_ratio = bare.seconds["create"] / phases["create"].seconds
+    update_ratio = bare.seconds["update"] / phases["update"].seconds
+    print(f"  push throughput / bare client throughput: create {create_ratio:.2f}, update {update_ratio:.2f}"
+          "   (target ≥ 0.7)")
+    print(f"  peak memory during the push runs: {memory.peak / mib:.0f} MiB resident "
+          f"({(memory.peak - memory.start) / mib:+.0f} MiB over their start)")
+    return {name: phase.queries / n for name, phase in phases.items()}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-c", "--config", required=True, help="Odoo configuration file")
+    parser.add_argument("-d", "--database", required=True, help="database with the addon installed")
+    parser.add_argument("-n", "--count", type=int, action="append",
+                        help="applications to sync (repeatable; default 2000)")
+    parser.add_argument("-b", "--batch", type=int, default=50, help="push batch size (default 50, as installed)")
+    args = parser.parse_args()
+
+    import odoo.modules.module
+    from odoo.modules.registry import Registry
+    from odoo.tools import config
+
+    config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"], setup_logging=True)
+    odoo.modules.module.initialize_sys_path()
+    registry = Registry(args.database)
+    counts = args.count or [2000]
+    sql = {n: run(registry, n, args.batch) for n in counts}
+    if len(counts) > 1:
+        print("\nSQL queries per application as N grows:")
+        for name, label in (("create", "create"), ("update", "update"), ("unchanged", "unchanged re-run")):
+            print(f"  {label:<18} " + "   ".join(f"N={n}: {sql[n][name]:.1f}" for n in counts))
+
+
+if __name__ == "__main__":
+    main()
