@@ -15,6 +15,8 @@ ensure_chromium
 trap stop_pg EXIT
 
 write_odoo_conf "$OUT/odoo.conf"
+# The HTTP port of the tests' server (browser tours): another port lets two checkouts test at once.
+echo "http_port = ${NCC_TEST_HTTP_PORT:-8069}" >> "$OUT/odoo.conf"
 pg_sql "DROP DATABASE IF EXISTS \"$DB\" WITH (FORCE)"
 rm -rf "$CACHE/filestore/filestore/$DB"
 
