@@ -1,5 +1,6 @@
 # Shared set-up for the run and test commands: virtualenv, Odoo 19.0, PostgreSQL.
-# Sourced, not executed. Everything it creates lives under .venv/ and .cache/ in the checkout.
+# Sourced, not executed. What it creates lives under .venv/ and .cache/ in the checkout, except the private
+# PostgreSQL cluster of a checkout run as root (see pg_cluster_dir).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -8,8 +9,6 @@ VENV="$ROOT/.venv"
 PY="$VENV/bin/python"
 ODOO_SRC=${ODOO_SRC:-/opt/odoo}
 ODOO_URL=${ODOO_URL:-https://nightly.odoo.com/19.0/nightly/src/odoo_19.0.latest.tar.gz}
-PGDATA_DIR="$CACHE/pg/data"
-PGSOCK_DIR="$CACHE/pg/run"
 PG_STARTED=0
 mkdir -p "$CACHE"
 
@@ -128,11 +127,39 @@ pg_bindir() {
     return 1
 }
 
+# Commands of the cluster's owner, run from / (its working folder may be one the owner cannot enter).
 as_pg_user() {
-    if [ "$(id -u)" = 0 ]; then runuser -u "$PG_OWNER" -- "$@"; else "$@"; fi
+    if [ "$(id -u)" = 0 ]; then (cd / && runuser -u "$PG_OWNER" -- "$@"); else "$@"; fi
 }
 
-# PostgreSQL: the server the PG* variables name when it answers, else a private cluster under .cache/pg.
+# Where the private cluster lives. Run as root, PostgreSQL runs as the unprivileged $PG_OWNER, which cannot
+# enter a checkout in a private folder (a `mktemp -d` folder, /root): its cluster lives in a folder of its own
+# under /var/lib/ncc-postgres, named after the checkout's folder and a hash of its path, so that two checkouts
+# never share one. Otherwise the user owns the checkout, and the cluster lives in .cache/pg.
+pg_cluster_dir() {
+    if [ "$(id -u)" = 0 ]; then
+        local name hash
+        name=$(basename "$ROOT" | tr -d '\n' | tr -c 'A-Za-z0-9_.-' '_' | cut -c1-24)
+        hash=$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)
+        echo "$PG_CLUSTERS/$name-$hash"
+    else
+        echo "$CACHE/pg"
+    fi
+}
+PG_CLUSTERS=/var/lib/ncc-postgres
+
+# Clusters of checkouts that are gone (each cluster folder names its checkout in `checkout`), and not running.
+prune_pg_clusters() {
+    local dir checkout
+    for dir in "$PG_CLUSTERS"/*/; do
+        [ -f "$dir/checkout" ] || continue
+        checkout=$(cat "$dir/checkout")
+        [ -e "$checkout/scripts/lib.sh" ] || [ -f "$dir/data/postmaster.pid" ] || rm -rf "$dir"
+    done
+}
+
+# PostgreSQL: the server the PG* variables name when it answers, else the checkout's private cluster, which
+# listens on no TCP port, only on a socket in its own folder that only its owner (and root) can enter.
 ensure_pg() {
     if [ -n "${PGHOST:-}${PGPORT:-}" ] && pg_isready -q 2>/dev/null; then
         DB_HOST=${PGHOST:-localhost}; DB_PORT=${PGPORT:-5432}; DB_USER=${PGUSER:-$(id -un)}
@@ -146,20 +173,31 @@ ensure_pg() {
         bindir=$(pg_bindir) || die "PostgreSQL binaries not found"
     fi
     PG_OWNER=$(id -un)
+    PG_DIR=$(pg_cluster_dir)
     if [ "$(id -u)" = 0 ]; then
         # initdb refuses to run as root: the cluster belongs to an unprivileged user.
         PG_OWNER=ncc-postgres
         id "$PG_OWNER" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$PG_OWNER"
+        install -d -m 0700 -o "$PG_OWNER" "$PG_CLUSTERS"
+        prune_pg_clusters
+        install -d -m 0700 -o "$PG_OWNER" "$PG_DIR" "$PG_DIR/run"
+        printf '%s\n' "$ROOT" > "$PG_DIR/checkout"
+        # A cluster an earlier version of these commands kept in .cache/pg moves to its new place.
+        if [ ! -e "$PG_DIR/data" ] && [ -f "$CACHE/pg/data/PG_VERSION" ] && [ ! -f "$CACHE/pg/data/postmaster.pid" ]; then
+            mv "$CACHE/pg/data" "$PG_DIR/data"
+        fi
+    else
+        mkdir -p "$PG_DIR/run" && chmod 0700 "$PG_DIR" "$PG_DIR/run"
     fi
-    mkdir -p "$CACHE/pg" "$PGSOCK_DIR"
-    [ "$(id -u)" = 0 ] && chown "$PG_OWNER" "$CACHE/pg" "$PGSOCK_DIR"
+    PGDATA_DIR="$PG_DIR/data"
+    PGSOCK_DIR="$PG_DIR/run"
     if [ ! -f "$PGDATA_DIR/PG_VERSION" ]; then
         as_pg_user "$bindir/initdb" -D "$PGDATA_DIR" -U odoo --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
     fi
     if ! as_pg_user "$bindir/pg_ctl" -D "$PGDATA_DIR" status >/dev/null 2>&1; then
-        as_pg_user "$bindir/pg_ctl" -D "$PGDATA_DIR" -w -s -l "$CACHE/pg/server.log" \
-            -o "-k $PGSOCK_DIR -c listen_addresses='' -c fsync=off -c max_connections=100" start \
-            || die "PostgreSQL did not start; see .cache/pg/server.log"
+        as_pg_user "$bindir/pg_ctl" -D "$PGDATA_DIR" -w -s -l "$PG_DIR/server.log" \
+            -o "-k '$PGSOCK_DIR' -c listen_addresses='' -c unix_socket_permissions=0700 -c fsync=off -c max_connections=100" start \
+            || die "PostgreSQL did not start; see $PG_DIR/server.log"
         PG_STARTED=1
     fi
     PG_BINDIR=$bindir
