@@ -6,7 +6,6 @@ what Odoo holds.
 """
 
 import os
-import time
 from collections import Counter
 
 from odoo.tests import tagged
@@ -67,7 +66,6 @@ class TestAtlasSoak(AtlasCase):
             self.push()
 
     def test_soak_every_fault_kind(self):
-        started = time.monotonic()
         partners = self.approved_applicants(SOAK_SIZE)
         self.assertEqual(set(partners.mapped("ncc_sync_state")), {"pending"})
         self.sandbox.set_faults(FAULT_PLAN, seed=SEED)
@@ -100,4 +98,3 @@ class TestAtlasSoak(AtlasCase):
             self.assertEqual(remote["moderation_state"], "ready_for_publication", partner.name)
             self.assertEqual(partner.ncc_atlas_state, "ready_for_publication", partner.name)
             self.assertEqual(partner.ncc_stage_id.kind, "eccc_review", partner.name)
-        self.assertLess(time.monotonic() - started, 60, "the soak stays under a minute")
