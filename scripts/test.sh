@@ -79,8 +79,11 @@ def outcomes(report):
 runners = {"Odoo tests": ("odoo.xml", odoo_rc), "tests without a database": ("plain.xml", plain_rc)}
 cases = {name: outcomes(out / report) for name, (report, _rc) in runners.items()}
 ran = {name: any(outcome != "skipped" for outcome in found.values()) for name, found in cases.items()}
-checks = {"addon installs cleanly": "ok" if install_rc == 0 and bad_install == 0 else "FAILED",
-          "test log clean": "ok" if bad_tests == 0 else "FAILED"}
+checks = {
+    "addon installs cleanly": "ok" if install_rc == 0 and bad_install == 0
+    else f"FAILED (exit {install_rc}, {bad_install} WARNING/ERROR lines in install.log)",
+    "test log clean": "ok" if bad_tests == 0 else f"FAILED ({bad_tests} WARNING/ERROR lines in tests.log)",
+}
 for name, (report, rc) in runners.items():
     others_ran = any(ran[other] for other in runners if other != name)
     if rc == 0:
