@@ -29,7 +29,7 @@ async def _pipe(reader, writer):
 async def _serve(client_reader, client_writer, http_port, websocket_port):
     try:
         request_line = await asyncio.wait_for(client_reader.readline(), 60)
-    except (TimeoutError, ConnectionError, asyncio.LimitOverrunError):
+    except (TimeoutError, ConnectionError, ValueError):  # silent, gone, or a request line over 64 KiB
         client_writer.close()
         return
     if not request_line:
