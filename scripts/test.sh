@@ -47,53 +47,6 @@ if [ "${bad_tests:-0}" != 0 ]; then
     say "The Odoo log of the tests holds $bad_tests WARNING/ERROR lines: see $OUT/tests.log"
 fi
 
-# The closing lines: the checks (the install, the test log, each runner's exit) on a line of their own, then
-# the test cases of both runners. A test case is a <testcase> of the JUnit reports: pytest also counts each
-# subtest there, which is no test case (a failing subtest fails its test case). A runner exiting non-zero fails
-# the run, even with every test case passed; "no tests collected" (exit 5) is allowed to one runner only when
-# arguments narrowed the run (`-k sync` may select Odoo tests only) and the other ran tests.
-"$PY" - "$OUT" "$install_rc" "$bad_install" "${bad_tests:-0}" "$odoo_rc" "$plain_rc" "$#" <<'PYEOF'
-import sys
-import xml.etree.ElementTree as ET
-from pathlib import Path
-
-out = Path(sys.argv[1])
-install_rc, bad_install, bad_tests, odoo_rc, plain_rc, narrowed = map(int, sys.argv[2:])
-EXIT = {1: "tests failed", 2: "interrupted", 3: "internal error", 4: "usage error", 5: "no tests collected"}
-RANK = {"passed": 0, "skipped": 1, "failed": 2}
-
-
-def outcomes(report):
-    """{test case: 'failed' | 'skipped' | 'passed'}; a test case reported twice keeps its worst outcome."""
-    cases = {}
-    if report.exists():
-        for case in ET.parse(report).getroot().iter("testcase"):
-            tags = {child.tag for child in case}
-            outcome = "failed" if tags & {"failure", "error"} else "skipped" if "skipped" in tags else "passed"
-            key = (case.get("classname"), case.get("name"))
-            if RANK[outcome] >= RANK[cases.get(key, "passed")]:
-                cases[key] = outcome
-    return cases
-
-
-runners = {"Odoo tests": ("odoo.xml", odoo_rc), "tests without a database": ("plain.xml", plain_rc)}
-cases = {name: outcomes(out / report) for name, (report, _rc) in runners.items()}
-ran = {name: any(outcome != "skipped" for outcome in found.values()) for name, found in cases.items()}
-checks = {
-    "addon installs cleanly": "ok" if install_rc == 0 and bad_install == 0
-    else f"FAILED (exit {install_rc}, {bad_install} WARNING/ERROR lines in install.log)",
-    "test log clean": "ok" if bad_tests == 0 else f"FAILED ({bad_tests} WARNING/ERROR lines in tests.log)",
-}
-for name, (report, rc) in runners.items():
-    others_ran = any(ran[other] for other in runners if other != name)
-    if rc == 0:
-        checks[name] = "ok"
-    elif rc == 5 and narrowed and others_ran:
-        checks[name] = "none selected"
-    else:
-        checks[name] = f"FAILED (exit {rc}: {EXIT.get(rc, 'crashed')})"
-print("checks: " + "; ".join(f"{name}: {state}" for name, state in checks.items()))
-counts = {kind: sum(outcome == kind for found in cases.values() for outcome in found.values()) for kind in RANK}
-print(f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped")
-sys.exit(1 if counts["failed"] or any(state.startswith("FAILED") for state in checks.values()) else 0)
-PYEOF
+# The closing lines: the checks (the install, the test log, each runner's exit status) on a line of their own,
+# then the test cases of both runners (see scripts/test_summary.py for what counts as one).
+"$PY" "$ROOT/scripts/test_summary.py" "$OUT" "$install_rc" "$bad_install" "${bad_tests:-0}" "$odoo_rc" "$plain_rc" "$#"
