@@ -204,8 +204,14 @@ ensure_pg() {
     DB_HOST=$PGSOCK_DIR; DB_PORT=5432; DB_USER=odoo; DB_PASSWORD=False
 }
 
+# Stops the cluster this command started, unless another command of the checkout still uses it (e.g. the run
+# command started while the tests ran).
 stop_pg() {
     if [ "$PG_STARTED" = 1 ]; then
+        local others
+        others=$(pg_sql "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'
+                         AND pid <> pg_backend_pid()" 2>/dev/null || echo 0)
+        [ "$others" = 0 ] || { say "PostgreSQL stays up: $others other connections use it"; return 0; }
         as_pg_user "$PG_BINDIR/pg_ctl" -D "$PGDATA_DIR" -m fast -w -s stop || true
     fi
 }
