@@ -46,15 +46,12 @@ def free_port():
 
 
 def start_sandbox():
-    code = (
-        "import runpy, sys; import odoo.addons; odoo.addons.__path__.append(sys.argv.pop(1)); "
-        "runpy.run_module('odoo.addons.ncc_atlas_connector.atlas.sandbox', run_name='__main__', alter_sys=True)"
-    )
     port = free_port()
+    pythonpath = os.pathsep.join(filter(None, (str(ROOT), os.environ.get("PYTHONPATH"))))
     proc = subprocess.Popen(
-        [sys.executable, "-c", code, str(ROOT), "--port", str(port), "--db", ":memory:", "--key", KEY,
+        [sys.executable, "-m", "atlas_sandbox", "--port", str(port), "--db", ":memory:", "--key", KEY,
          "--reviewer-key", REVIEWER],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": pythonpath},
     )
     url = f"http://127.0.0.1:{port}"
     for _attempt in range(200):

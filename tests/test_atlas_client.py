@@ -9,6 +9,7 @@ import time
 import pytest
 from conftest import SANDBOX_KEY
 
+from atlas_sandbox import Sandbox
 from odoo.addons.ncc_atlas_connector.atlas import (
     AtlasClient,
     AtlasError,
@@ -20,7 +21,6 @@ from odoo.addons.ncc_atlas_connector.atlas import (
     UnknownOutcomeError,
     ValidationError,
 )
-from odoo.addons.ncc_atlas_connector.atlas.sandbox import Sandbox
 
 BASIC_USER, BASIC_PASSWORD = 'acceptance', 'basic-pw-Hy7uJ3kK'
 

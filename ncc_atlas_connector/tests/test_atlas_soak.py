@@ -11,8 +11,8 @@ from collections import Counter
 
 from odoo.tests import tagged
 
+from atlas_sandbox import FAULT_KINDS
 from odoo.addons.ncc_atlas_connector.atlas import diff_values
-from odoo.addons.ncc_atlas_connector.atlas.sandbox import FAULT_KINDS
 
 from .atlas_common import AtlasCase
 
