@@ -4,6 +4,7 @@ client: a client misreading the contract cannot pass because the sandbox misread
 The documents here are written out by hand, over raw HTTP: neither the client's code nor the sandbox's builds them.
 """
 
+import ast
 import json
 import os
 import subprocess
@@ -90,6 +91,20 @@ def test_the_sandbox_imports_nothing_from_the_addon_or_odoo():
     result = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, env=env, check=True,
                             cwd=ROOT / 'tests')
     assert result.stdout.strip() == '[]', result.stdout + result.stderr
+
+
+def test_the_addon_ships_without_the_sandbox():
+    from setuptools import find_packages
+
+    addon = ROOT / 'ncc_atlas_connector'
+    assert not [name for name in find_packages(addon) if 'sandbox' in name]  # what setup.py packages
+    for path in addon.rglob('*.py'):
+        if 'tests' in path.relative_to(addon).parts:
+            continue  # the addon's own tests use the sandbox; production never loads them
+        for node in ast.walk(ast.parse(path.read_text(encoding='utf-8'))):
+            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ''] if isinstance(node, ast.ImportFrom) else []
+            assert not [name for name in names if 'sandbox' in name], f'{path} imports the sandbox'
 
 
 # --------------------------------------------------------------------------------- limits, from the own table
