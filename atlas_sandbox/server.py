@@ -103,7 +103,6 @@ def _redact_query(text: str) -> str:
     return _KEY_IN_TEXT.sub(r'\1***', text)
 
 
-
 class Sandbox:
     """A local Atlas. ``start()`` serves it on a loopback port in a background thread; the methods below play the
     ECCC reviewer and let tests look inside.
