@@ -367,7 +367,7 @@ class _App:
                 time.sleep(plan.slow_ms / 1000)
             if fault == 'reset':
                 return self._hang_up(environ, entry, start_response, 'reset')
-            if fault in ('429', '500', '502', '503', '504', 'error_in_2xx'):
+            if fault in ('429', '500', '502', '503', '504', 'error_in_2xx', 'html_400', 'empty_400'):
                 response = self._fault_response(fault, plan.retry_after)
                 entry['status'] = response.status_code
                 self.sandbox.record(entry)
@@ -398,6 +398,10 @@ class _App:
         if fault == 'error_in_2xx':
             return _json(200, {'jsonapi': _JSONAPI_MEMBER, 'data': None, 'errors': [
                 {'title': 'Partial failure', 'detail': 'The request was handled only in part: a backend failed.'}]})
+        if fault == 'html_400':  # a proxy in front of the Atlas refusing the request: not the record's fault
+            return Response(_html(400, 'Bad Request'), 400, content_type='text/html')
+        if fault == 'empty_400':
+            return Response(b'', 400)
         status = int(fault)
         headers = {'Retry-After': str(retry_after)} if status in (429, 503) else {}
         if status in (502, 504):  # a gateway answers in HTML

@@ -461,6 +461,13 @@ def test_fault_kinds_over_http(sandbox, api):
     for kind, status in (('500', 500), ('504', 504), ('error_in_2xx', 200)):
         sandbox.force_fault(kind)
         assert api('GET', '').status_code == status
+    sandbox.force_fault('html_400')
+    response = api('POST', '/node/cluster', build_create(_values(sandbox)))
+    assert response.status_code == 400 and response.headers['Content-Type'].startswith('text/html')
+    sandbox.force_fault('empty_400')
+    response = api('POST', '/node/cluster', build_create(_values(sandbox)))
+    assert response.status_code == 400 and response.content == b''
+    assert sandbox.clusters() == []  # not handled
     sandbox.force_fault('reset')
     with pytest.raises(requests.ConnectionError):
         api('GET', '')
