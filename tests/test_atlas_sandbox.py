@@ -508,8 +508,14 @@ def test_command_line(tmp_path):
         assert 'cli-key' in banner and 'cli-reviewer' in banner
         response = requests.get(url, headers={'api-key': 'cli-key'}, timeout=5)
         assert response.status_code == 200 and response.json()['meta']['links']['me']['meta']['id']
+        quirks = requests.get(url.removesuffix('/jsonapi') + '/_sandbox/quirks', params={'key': 'cli-reviewer'},
+                              timeout=5).json()
+        assert quirks['url_as_string'] == 'always' and quirks['name_in_nation_as_list'] == 'odd'
     finally:
         process.terminate()
         process.wait(timeout=10)
     assert process.returncode == 0
     assert Path(tmp_path / 'cli.sqlite3').exists()
+    refused = subprocess.run([sys.executable, '-m', 'atlas_sandbox', '--quirks', '{"url_as_string": "daily"}'],
+                             capture_output=True, text=True, env=env, cwd=tmp_path, timeout=30)
+    assert refused.returncode == 2 and refused.stderr.startswith('--quirks: ')
