@@ -6,8 +6,9 @@ even (quirks of a resource), or for the pages whose number (``page[offset] / pag
 
 Quirks of a resource:
 - ``url_as_string``: ``field_url`` is a plain string instead of ``{"uri", "title", "options"}``;
-- ``name_in_nation_as_list``: ``field_institution_name_in_nation`` is a list of every national name the Atlas
-  holds (none, one or several) instead of the first one as a string;
+- ``name_in_nation_as_list``: ``field_institution_name_in_nation`` is a list (empty, or of one name) instead of
+  a string or null. Several national names, when the Atlas holds several, are always a list of them all: a test
+  serves them by giving a registration several names (``add_cluster`` / ``edit_cluster`` with a list);
 - ``partial_address``: ``field_address`` holds only ``country_code`` and ``locality``;
 - ``missing_changed``: the resource has no ``changed`` attribute (in listings; reading one registration has it).
 

@@ -56,8 +56,11 @@ def render_cluster(record: dict, base: str, quirks: Quirks, in_listing: bool = F
             else:
                 value = {part: value.get(part, '' if part == 'langcode' else None) for part in ADDRESS_PARTS}
         elif spec.kind == 'names':
+            # Several names held are a list whatever the quirk (a string cannot hold them, and dropping some would
+            # hide a client that drops them); the quirk makes one name, or none, a list too.
             names = _names(value)
-            value = names if quirks.applies('name_in_nation_as_list', nid) else (names[0] if names else None)
+            as_list = len(names) > 1 or quirks.applies('name_in_nation_as_list', nid)
+            value = names if as_list else (names[0] if names else None)
         attributes[name] = value
     if in_listing and quirks.applies('missing_changed', nid):
         del attributes['changed']

@@ -49,10 +49,13 @@ def test_several_national_names_as_a_list(sandbox):
     assert _read(sandbox, one)['field_institution_name_in_nation'] == ['Quirk 1 (LU)']
     assert _read(sandbox, none)['field_institution_name_in_nation'] == []
     _only(sandbox, 'name_in_nation_as_list', 'never')
-    assert _read(sandbox, several)['field_institution_name_in_nation'] == 'Quirk SA'
     assert _read(sandbox, one)['field_institution_name_in_nation'] == 'Quirk 1 (LU)'
     assert _read(sandbox, none)['field_institution_name_in_nation'] is None
-    assert sandbox.cluster(several)['field_institution_name_in_nation'] == ['Quirk SA', 'Quirk AG']  # all kept
+    # Several names held are served all, as a list, with the quirk off too: none is dropped.
+    assert _read(sandbox, several)['field_institution_name_in_nation'] == ['Quirk SA', 'Quirk AG']
+    sandbox.edit_cluster(several, {'field_institution_name_in_nation': 'Quirk SA'})  # the Atlas holds one again
+    assert _read(sandbox, several)['field_institution_name_in_nation'] == 'Quirk SA'
+    assert sandbox.cluster(one)['field_institution_name_in_nation'] == 'Quirk 1 (LU)'
 
 
 def test_partial_address(sandbox):
