@@ -9,7 +9,9 @@ Quirks of a resource:
 - ``name_in_nation_as_list``: ``field_institution_name_in_nation`` is a list (empty, or of one name) instead of
   a string or null. Several national names, when the Atlas holds several, are always a list of them all: a test
   serves them by giving a registration several names (``add_cluster`` / ``edit_cluster`` with a list);
-- ``partial_address``: ``field_address`` holds only ``country_code`` and ``locality``;
+- ``partial_address``: ``field_address`` holds only the parts the Atlas has (e.g. ``country_code`` and
+  ``locality`` of an address entered on the Atlas in part), without the others as null. An address held in part
+  is data: a test gives a registration one (``add_cluster`` / ``edit_cluster``);
 - ``missing_changed``: the resource has no ``changed`` attribute (in listings; reading one registration has it).
 
 Quirks of a listing page:

@@ -10,8 +10,6 @@ from .contract import ADDRESS_PARTS, ATTRIBUTES, CLUSTER, RELATIONSHIPS, TERM_PR
 from .quirks import Quirks
 
 NODE_TYPE_UUID = 'c1a5e7e2-0b6b-5c44-9a51-3b1a3e3c1c7d'
-#: What the partial-address quirk leaves of an address.
-PARTIAL_ADDRESS = ('country_code', 'locality')
 
 
 def _blank(value: Any) -> bool:
@@ -51,8 +49,10 @@ def render_cluster(record: dict, base: str, quirks: Quirks, in_listing: bool = F
             value = value['uri'] if quirks.applies('url_as_string', nid) else {
                 'uri': value['uri'], 'title': value.get('title') or '', 'options': value.get('options') or []}
         elif spec.kind == 'address' and value:
+            # Only what the Atlas holds, or Drupal's every property (null when unset); a part is never invented
+            # nor hidden: an address held in part (e.g. country and locality) is data, given by a test.
             if quirks.applies('partial_address', nid):
-                value = {part: value.get(part) for part in PARTIAL_ADDRESS}
+                value = {part: item for part, item in value.items() if item not in (None, '')}
             else:
                 value = {part: value.get(part, '' if part == 'langcode' else None) for part in ADDRESS_PARTS}
         elif spec.kind == 'names':

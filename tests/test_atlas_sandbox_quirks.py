@@ -59,14 +59,17 @@ def test_several_national_names_as_a_list(sandbox):
 
 
 def test_partial_address(sandbox):
-    uuid = sandbox.add_cluster(_values(sandbox))
-    _only(sandbox, 'partial_address')
-    assert _read(sandbox, uuid)['field_address'] == {'country_code': 'LU', 'locality': 'Esch-sur-Alzette'}
-    _only(sandbox, 'partial_address', 'never')
-    address = _read(sandbox, uuid)['field_address']
-    assert {key: address[key] for key in ADDRESS} == ADDRESS and address['postal_code'] is None
+    full = sandbox.add_cluster(_values(sandbox))
     held = sandbox.add_cluster(_values(sandbox, 1, field_address={'country_code': 'LU', 'locality': 'Wiltz'}))
-    assert _read(sandbox, held)['field_address']['address_line1'] is None  # an address the Atlas holds in part
+    _only(sandbox, 'partial_address')
+    assert _read(sandbox, held)['field_address'] == {'country_code': 'LU', 'locality': 'Wiltz'}
+    assert _read(sandbox, full)['field_address'] == ADDRESS  # what it holds, nothing hidden
+    _only(sandbox, 'partial_address', 'never')
+    address = _read(sandbox, held)['field_address']
+    assert (address['country_code'], address['locality'], address['address_line1']) == ('LU', 'Wiltz', None)
+    assert len(address) == 14 and address['postal_code'] is None  # Drupal's every property, null when unset
+    address = _read(sandbox, full)['field_address']
+    assert {key: address[key] for key in ADDRESS} == ADDRESS and address['postal_code'] is None
 
 
 def test_missing_changed_in_listings(sandbox):
@@ -172,7 +175,7 @@ def test_quirks_at_start_and_over_http():
         answer = requests.put(base, json={'*': 'never', 'partial_address': 'always'}, headers=reviewer, timeout=5)
         assert answer.json()['partial_address'] == 'always' and answer.json()['url_as_string'] == 'never'
         read = _read(sandbox, uuid)
-        assert isinstance(read['field_url'], dict) and set(read['field_address']) == {'country_code', 'locality'}
+        assert isinstance(read['field_url'], dict) and read['field_address'] == ADDRESS
         assert requests.put(base, data='all', headers=reviewer, timeout=5).json()['relative_next'] == 'odd'
         assert requests.put(base, json={'relative_next': 'daily'}, headers=reviewer, timeout=5).status_code == 422
         assert sandbox.quirks.relative_next == 'odd'  # a refused change changes nothing
