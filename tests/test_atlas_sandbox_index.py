@@ -2,11 +2,14 @@
 only the registrations that may match, keeps the index right through every write, and builds it for a database
 written before it existed."""
 
+import os
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 import requests
-from conftest import SANDBOX_KEY
+from conftest import ROOT, SANDBOX_KEY
 
 from atlas_sandbox import Sandbox, Store, resources, server
 
@@ -97,3 +100,12 @@ def test_a_database_written_before_the_index_gets_it(tmp_path):
     with Sandbox(db=db, api_key=SANDBOX_KEY, reviewer_key='r-1') as sandbox:
         assert _search(sandbox, 'I00005', lu) == [uuid]
         assert sandbox.cluster(uuid)['field_country'] == lu
+
+
+def test_the_search_time_script_runs():
+    result = subprocess.run([sys.executable, str(ROOT / 'scripts' / 'sandbox_search.py'), '-n', '20', '-n', '40',
+                             '-s', '10'], capture_output=True, text=True, timeout=120, env=dict(os.environ))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith('N =     20: sandbox search by registration number and country ')
+    assert lines[2].startswith('median at N = 40 / at N = 20: ')
