@@ -10,9 +10,11 @@ For each N:
 - update: one field edited on every application, pushed again;
 - unchanged re-run: every application queued again without any change, pushed again;
 - bare client: the plain AtlasClient alone making the same look-ups and creates, then the same reads and updates,
-  against a second sandbox holding as many registrations as the push's (the sandbox answers a search by scanning
-  every registration: at large N it, not the sync, sets the pace of both). Its batches alternate with the push's,
-  so that both meet the same load on the machine; the ratio is the push's throughput over the bare client's.
+  against a second sandbox holding as many registrations as the push's. Its batches alternate with the push's,
+  so that both meet the same load on the machine; the ratio is the push's throughput over the bare client's;
+- sandbox search: the time the push's sandbox takes to answer the duplicate look-up (registration number and
+  country) once it holds the N registrations; it answers from an index, so it stays flat as N grows
+  (scripts/sandbox_search.py measures it alone, without Odoo).
 """
 
 import argparse
@@ -27,6 +29,8 @@ import time
 import urllib.request
 import uuid
 from pathlib import Path
+
+from sandbox_search import search_time
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = "bench-ncc-key-7Yp2"
@@ -46,15 +50,12 @@ def free_port():
 
 
 def start_sandbox():
-    code = (
-        "import runpy, sys; import odoo.addons; odoo.addons.__path__.append(sys.argv.pop(1)); "
-        "runpy.run_module('odoo.addons.ncc_atlas_connector.atlas.sandbox', run_name='__main__', alter_sys=True)"
-    )
     port = free_port()
+    pythonpath = os.pathsep.join(filter(None, (str(ROOT), os.environ.get("PYTHONPATH"))))
     proc = subprocess.Popen(
-        [sys.executable, "-c", code, str(ROOT), "--port", str(port), "--db", ":memory:", "--key", KEY,
+        [sys.executable, "-m", "atlas_sandbox", "--port", str(port), "--db", ":memory:", "--key", KEY,
          "--reviewer-key", REVIEWER],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": pythonpath},
     )
     url = f"http://127.0.0.1:{port}"
     for _attempt in range(200):
@@ -258,6 +259,8 @@ def run(registry, n, batch):
                     phases["unchanged"].run(sync._cron_push)
                 synced = synced_count(companies)
             bare.client.close()
+            numbers = [values["field_registration_number"] for values in bare_values]
+            search_ms, _mean = search_time(url, numbers, country, key=KEY)
     finally:
         for sandbox in (proc, bare_proc):
             sandbox.kill()
@@ -278,7 +281,9 @@ def run(registry, n, batch):
           "   (target ≥ 0.7)")
     print(f"  peak memory during the push runs: {memory.peak / mib:.0f} MiB resident "
           f"({(memory.peak - memory.start) / mib:+.0f} MiB over their start)")
-    return {name: phase.queries / n for name, phase in phases.items()}
+    print(f"  sandbox search by registration number and country, holding {n} registrations: {search_ms:.2f} ms "
+          "(median)")
+    return {name: phase.queries / n for name, phase in phases.items()}, search_ms
 
 
 def main():
@@ -298,11 +303,13 @@ def main():
     odoo.modules.module.initialize_sys_path()
     registry = Registry(args.database)
     counts = args.count or [2000]
-    sql = {n: run(registry, n, args.batch) for n in counts}
+    results = {n: run(registry, n, args.batch) for n in counts}
     if len(counts) > 1:
         print("\nSQL queries per application as N grows:")
         for name, label in (("create", "create"), ("update", "update"), ("unchanged", "unchanged re-run")):
-            print(f"  {label:<18} " + "   ".join(f"N={n}: {sql[n][name]:.1f}" for n in counts))
+            print(f"  {label:<18} " + "   ".join(f"N={n}: {results[n][0][name]:.1f}" for n in counts))
+        print("Sandbox search time as N grows (flat: it reads an index):")
+        print("  " + "   ".join(f"N={n}: {results[n][1]:.2f} ms" for n in counts))
 
 
 if __name__ == "__main__":

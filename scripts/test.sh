@@ -15,6 +15,9 @@ ensure_pg
 ensure_chromium
 trap stop_pg EXIT
 
+# The sandbox Atlas is a package beside the addon, not in it: the tests import it from this checkout.
+export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
+
 write_odoo_conf "$OUT/odoo.conf"
 # The HTTP port of the tests' server (browser tours): another port lets two checkouts test at once.
 echo "http_port = ${NCC_TEST_HTTP_PORT:-8069}" >> "$OUT/odoo.conf"

@@ -1,4 +1,5 @@
-"""Make ``odoo.addons.ncc_atlas_connector`` importable without an Odoo registry, for tests that need no database."""
+"""Make ``odoo.addons.ncc_atlas_connector`` importable without an Odoo registry, for tests that need no database,
+and the sandbox Atlas (``atlas_sandbox``, beside the addon) importable from this checkout."""
 
 import importlib.util
 import os
@@ -7,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]  # the folder holding ncc_atlas_connector/
+ROOT = Path(__file__).resolve().parents[1]  # the folder holding ncc_atlas_connector/ and atlas_sandbox/
+
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
 if importlib.util.find_spec('odoo') is None:
     sys.path.insert(0, os.environ.get('ODOO_SRC', '/opt/odoo'))
@@ -32,10 +36,12 @@ SANDBOX_REVIEWER_KEY = 'eccc-reviewer-key-Lm4pQ9'
 
 @pytest.fixture(scope='session')
 def atlas_sandbox():
-    """One sandbox (in memory, loopback, random port) for the session; use ``sandbox`` to get it clean."""
-    from odoo.addons.ncc_atlas_connector.atlas.sandbox import Sandbox
+    """One sandbox (in memory, loopback, random port) for the session; use ``sandbox`` to get it clean. Its
+    read-back quirks are the defaults, or those of ``NCC_SANDBOX_QUIRKS`` (e.g. ``all``, ``none``, JSON)."""
+    from atlas_sandbox import Sandbox
 
-    sandbox = Sandbox(api_key=SANDBOX_KEY, reviewer_key=SANDBOX_REVIEWER_KEY, seed=7)
+    sandbox = Sandbox(api_key=SANDBOX_KEY, reviewer_key=SANDBOX_REVIEWER_KEY, seed=7,
+                      quirks=os.environ.get('NCC_SANDBOX_QUIRKS') or None)
     sandbox.start()
     yield sandbox
     sandbox.close()
@@ -43,9 +49,11 @@ def atlas_sandbox():
 
 @pytest.fixture
 def sandbox(atlas_sandbox):
-    """The session's sandbox, emptied: no registration, no statistics, no fault."""
+    """The session's sandbox, emptied: no registration, no statistics, no fault, the session's quirks."""
+    quirks = atlas_sandbox.quirks
     atlas_sandbox.set_faults(None)
     atlas_sandbox.reset()
     yield atlas_sandbox
     atlas_sandbox.set_faults(None)
     atlas_sandbox.faults.clear_forced()
+    atlas_sandbox.set_quirks(quirks)

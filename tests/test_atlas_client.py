@@ -10,6 +10,7 @@ import pytest
 import urllib3.util.retry
 from conftest import SANDBOX_KEY
 
+from atlas_sandbox import Sandbox
 from odoo.addons.ncc_atlas_connector.atlas import (
     AtlasClient,
     AtlasError,
@@ -21,7 +22,6 @@ from odoo.addons.ncc_atlas_connector.atlas import (
     UnknownOutcomeError,
     ValidationError,
 )
-from odoo.addons.ncc_atlas_connector.atlas.sandbox import Sandbox
 
 BASIC_USER, BASIC_PASSWORD = 'acceptance', 'basic-pw-Hy7uJ3kK'
 

@@ -11,11 +11,16 @@ import pytest
 import requests
 from conftest import ROOT, SANDBOX_KEY, SANDBOX_REVIEWER_KEY
 
-from odoo.addons.ncc_atlas_connector.atlas import build_create
-from odoo.addons.ncc_atlas_connector.atlas.sandbox import FaultInjector, FaultPlan, Sandbox
+from atlas_sandbox import FaultInjector, FaultPlan, Sandbox
 
 JSONAPI = 'application/vnd.api+json'
 MISSING = '11111111-2222-4333-8444-555555555555'
+
+
+@pytest.fixture(autouse=True)
+def default_quirks(sandbox):
+    """These tests read the sandbox's default answers, whatever quirks the session runs with."""
+    sandbox.set_quirks(None)
 
 
 def _terms(sandbox, vocabulary):
@@ -30,6 +35,22 @@ def _values(sandbox, **overrides):
         'field_question_headquarter': True, 'field_cluster_type': _terms(sandbox, 'cluster_type')[0],
         'field_sectors': _terms(sandbox, 'sectors')[:2], **overrides,
     }
+
+
+def build_create(values):
+    """A create document written out by hand from plain values (neither the client's code nor the sandbox's)."""
+    vocabularies = {'field_cluster_type': 'cluster_type', 'field_sectors': 'sectors', 'field_country': 'country'}
+    attributes, relationships = {}, {}
+    for name, value in values.items():
+        if value is None:
+            continue
+        if name == 'field_cluster_type' or name == 'field_country':
+            relationships[name] = {'data': {'type': f'taxonomy_term--{vocabularies[name]}', 'id': value}}
+        elif name == 'field_sectors':
+            relationships[name] = {'data': [{'type': 'taxonomy_term--sectors', 'id': uuid} for uuid in value]}
+        else:
+            attributes[name] = {'uri': value} if name == 'field_url' else value
+    return {'data': {'type': 'node--cluster', 'attributes': attributes, 'relationships': relationships}}
 
 
 class Api:
@@ -440,6 +461,13 @@ def test_fault_kinds_over_http(sandbox, api):
     for kind, status in (('500', 500), ('504', 504), ('error_in_2xx', 200)):
         sandbox.force_fault(kind)
         assert api('GET', '').status_code == status
+    sandbox.force_fault('html_400')
+    response = api('POST', '/node/cluster', build_create(_values(sandbox)))
+    assert response.status_code == 400 and response.headers['Content-Type'].startswith('text/html')
+    sandbox.force_fault('empty_400')
+    response = api('POST', '/node/cluster', build_create(_values(sandbox)))
+    assert response.status_code == 400 and response.content == b''
+    assert sandbox.clusters() == []  # not handled
     sandbox.force_fault('reset')
     with pytest.raises(requests.ConnectionError):
         api('GET', '')
@@ -465,14 +493,13 @@ def test_seeded_random_faults_hit_some_requests(sandbox, api):
 # --------------------------------------------------------------------------------------------------- CLI
 
 def test_command_line(tmp_path):
-    bootstrap = ('import runpy, sys, odoo.addons; odoo.addons.__path__.append(sys.argv.pop(1)); '
-                 "runpy.run_module('odoo.addons.ncc_atlas_connector.atlas.sandbox', run_name='__main__')")
-    env = {**os.environ, 'PYTHONPATH': os.pathsep.join(p for p in (os.environ.get('ODOO_SRC', '/opt/odoo'),
-                                                                     os.environ.get('PYTHONPATH')) if p)}
+    # python -m atlas_sandbox, with only the checkout on the path: the sandbox needs neither Odoo nor the addon's code
+    env = {**os.environ, 'PYTHONPATH': str(ROOT)}
     process = subprocess.Popen(
-        [sys.executable, '-c', bootstrap, str(ROOT), '--port', '0', '--db', str(tmp_path / 'cli.sqlite3'),
-         '--key', 'cli-key', '--reviewer-key', 'cli-reviewer', '--faults', '{"latency_ms": 1}'],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        [sys.executable, '-m', 'atlas_sandbox', '--port', '0', '--db', str(tmp_path / 'cli.sqlite3'),
+         '--key', 'cli-key', '--reviewer-key', 'cli-reviewer', '--faults', '{"latency_ms": 1}',
+         '--quirks', '{"url_as_string": "always"}'],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
     try:
         first = process.stdout.readline()
         assert first.startswith('Atlas sandbox serving http://127.0.0.1:'), first + process.stderr.read()
@@ -481,8 +508,14 @@ def test_command_line(tmp_path):
         assert 'cli-key' in banner and 'cli-reviewer' in banner
         response = requests.get(url, headers={'api-key': 'cli-key'}, timeout=5)
         assert response.status_code == 200 and response.json()['meta']['links']['me']['meta']['id']
+        quirks = requests.get(url.removesuffix('/jsonapi') + '/_sandbox/quirks', params={'key': 'cli-reviewer'},
+                              timeout=5).json()
+        assert quirks['url_as_string'] == 'always' and quirks['name_in_nation_as_list'] == 'odd'
     finally:
         process.terminate()
         process.wait(timeout=10)
     assert process.returncode == 0
     assert Path(tmp_path / 'cli.sqlite3').exists()
+    refused = subprocess.run([sys.executable, '-m', 'atlas_sandbox', '--quirks', '{"url_as_string": "daily"}'],
+                             capture_output=True, text=True, env=env, cwd=tmp_path, timeout=30)
+    assert refused.returncode == 2 and refused.stderr.startswith('--quirks: ')

@@ -52,7 +52,7 @@ def environment(cr, context=None):
 @pytest.fixture
 def atlas(registry):
     """A sandbox Atlas that answers every request after a delay, and the addon pointed at it (settings restored)."""
-    from odoo.addons.ncc_atlas_connector.atlas.sandbox import Sandbox
+    from atlas_sandbox import Sandbox
 
     sandbox = Sandbox(api_key=KEY, reviewer_key=REVIEWER_KEY, faults={'latency_ms': LATENCY_MS})
     sandbox.start()

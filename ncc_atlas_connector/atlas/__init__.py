@@ -1,4 +1,5 @@
-"""The ECCC Atlas in plain Python: documents, client and a local sandbox. Imports nothing from Odoo.
+"""The ECCC Atlas in plain Python: documents and client. Imports nothing from Odoo. (The local sandbox Atlas used
+by the tests is not part of the addon: see ``atlas_sandbox/`` beside it.)
 
 Data flows one way: plain values (a dict keyed by Atlas field names) -> JSON:API documents -> HTTP -> Atlas, and
 back the same road. See ``shared/spec/atlas-api.md`` for the contract.

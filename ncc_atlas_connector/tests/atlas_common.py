@@ -1,6 +1,12 @@
-"""A sandbox Atlas on a loopback port for the Odoo tests: the sync talks real HTTP to it."""
+"""A sandbox Atlas on a loopback port for the Odoo tests: the sync talks real HTTP to it.
 
-from odoo.addons.ncc_atlas_connector.atlas.sandbox import Sandbox
+The sandbox is not part of the addon: it lives beside it (``atlas_sandbox/``), and the test command puts the
+checkout on the Python path.
+"""
+
+import os
+
+from atlas_sandbox import Sandbox
 
 from .registration_common import RegistrationCase
 
@@ -12,7 +18,10 @@ class AtlasCase(RegistrationCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.sandbox = Sandbox(api_key=NCC_KEY, reviewer_key=REVIEWER_KEY)
+        # The default read-back quirks, or those of NCC_SANDBOX_QUIRKS (e.g. "all", "none", JSON).
+        cls.sandbox = Sandbox(api_key=NCC_KEY, reviewer_key=REVIEWER_KEY,
+                              quirks=os.environ.get("NCC_SANDBOX_QUIRKS") or None)
+        cls.quirks = cls.sandbox.quirks
         cls.sandbox.start()
         cls.addClassCleanup(cls.sandbox.close)
         cls.sync = cls.env["ncc.atlas.sync"]
@@ -26,6 +35,7 @@ class AtlasCase(RegistrationCase):
         super().setUp()
         self.sandbox.reset()
         self.sandbox.set_faults(None)
+        self.sandbox.set_quirks(self.quirks)
 
     def stage(self, kind):
         return self.env["res.partner"]._ncc_stage_of_kind(kind)

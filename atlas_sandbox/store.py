@@ -1,7 +1,12 @@
 """The sandbox's storage: SQLite (a file, or ``:memory:``), one connection guarded by a lock, so that the threaded
 HTTP server and the test process can share it safely.
 
-Terms are seeded from the addon's own ``data/ncc.atlas.term.csv``: the sandbox and the addon share the UUIDs.
+Registrations are indexed on what the clients look them up by (spec §7): registration number with country, owner,
+title; a search reads only the registrations it may match, so it costs the same at any number of registrations.
+
+Terms are seeded from the vocabularies the addon ships (``ncc_atlas_connector/data/ncc.atlas.term.csv``): the
+Atlas's UUIDs, which the sandbox and the addon must agree on. That is data, not code: the sandbox reads it as a
+CSV file and imports nothing from the addon.
 """
 
 import csv
@@ -15,7 +20,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-TERMS_CSV = Path(__file__).resolve().parents[2] / 'data' / 'ncc.atlas.term.csv'
+TERMS_CSV = Path(__file__).resolve().parents[1] / 'ncc_atlas_connector' / 'data' / 'ncc.atlas.term.csv'
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -42,6 +47,14 @@ CREATE TABLE IF NOT EXISTS cluster (
 );
 """
 
+#: The looked-up keys of a registration, kept beside its JSON and indexed (see ``_keys``).
+_KEYS = ('registration_number', 'country', 'title')
+_INDEXES = """
+CREATE INDEX IF NOT EXISTS cluster_registration ON cluster (registration_number, country);
+CREATE INDEX IF NOT EXISTS cluster_owner ON cluster (owner);
+CREATE INDEX IF NOT EXISTS cluster_title ON cluster (title);
+"""
+
 
 def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec='microseconds')
@@ -57,6 +70,22 @@ class Store:
         self._db.row_factory = sqlite3.Row
         self._db.executescript(_SCHEMA)
         self.seed_terms(Path(terms_csv) if terms_csv else TERMS_CSV)
+        self._index_clusters()
+
+    def _index_clusters(self) -> None:
+        """Add the key columns and their indexes, filling them in for a database written before they existed."""
+        with self.lock:
+            columns = {row['name'] for row in self._db.execute('PRAGMA table_info(cluster)')}
+            missing = [key for key in _KEYS if key not in columns]
+            for key in missing:
+                self._db.execute(f'ALTER TABLE cluster ADD COLUMN {key} TEXT')
+            self._db.executescript(_INDEXES)
+            if missing:
+                with self.transaction() as db:
+                    for row in db.execute('SELECT * FROM cluster').fetchall():
+                        record = self._cluster(row)
+                        db.execute('UPDATE cluster SET registration_number = ?, country = ?, title = ? WHERE nid = ?',
+                                   (*self._keys(record['attributes'], record['relationships']), record['nid']))
 
     def close(self) -> None:
         with self.lock:
@@ -155,10 +184,40 @@ class Store:
         record['relationships'] = json.loads(record['relationships'])
         return record
 
-    def clusters(self) -> list[dict]:
+    def _keys(self, attributes: dict, relationships: dict) -> tuple:
+        """Registration number, country term and title, as the filters compare them: the stored text exactly (the
+        Atlas's filters match exactly), the country sent or else the one of the address."""
+        number = attributes.get('field_registration_number')
+        country = relationships.get('field_country')
+        if not country:
+            address = attributes.get('field_address')
+            code = address.get('country_code') if isinstance(address, dict) else None
+            country = self.country_by_iso(code) if code else None
+        title = attributes.get('title')
+        return (number if isinstance(number, str) else None, country, title if isinstance(title, str) else None)
+
+    def clusters(self, **keys: Any) -> list[dict]:
+        """Every registration, or those whose keys are equal to the given ones, from the indexes: ``uuids`` (a
+        list), ``owner``, ``registration_number``, ``country``, ``title``."""
+        where, params = [], []
+        for name, value in keys.items():
+            if name == 'uuids':
+                where.append(f'uuid IN ({", ".join("?" * len(value))})')
+                params += list(value)
+            elif name in (*_KEYS, 'owner'):
+                where.append(f'{name} = ?')
+                params.append(value)
+            else:
+                raise KeyError(name)
+        sql = 'SELECT * FROM cluster' + (f' WHERE {" AND ".join(where)}' if where else '') + ' ORDER BY nid'
         with self.lock:
-            rows = self._db.execute('SELECT * FROM cluster ORDER BY nid').fetchall()
+            rows = self._db.execute(sql, params).fetchall()
         return [self._cluster(row) for row in rows]
+
+    def count_by_state(self) -> dict[str, int]:
+        with self.lock:
+            rows = self._db.execute('SELECT moderation_state, COUNT(*) FROM cluster GROUP BY moderation_state')
+            return {row[0]: row[1] for row in rows}
 
     def cluster(self, uuid: str) -> dict | None:
         with self.lock:
@@ -170,9 +229,10 @@ class Store:
             changed = self.next_changed()
             with self.transaction() as db:
                 db.execute(
-                    'INSERT INTO cluster (uuid, owner, moderation_state, created, changed, attributes, relationships) '
-                    'VALUES (?, ?, ?, ?, ?, ?, ?)',
-                    (uuid, owner, state, changed, changed, json.dumps(attributes), json.dumps(relationships)),
+                    'INSERT INTO cluster (uuid, owner, moderation_state, created, changed, attributes, relationships, '
+                    'registration_number, country, title) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+                    (uuid, owner, state, changed, changed, json.dumps(attributes), json.dumps(relationships),
+                     *self._keys(attributes, relationships)),
                 )
             return self.cluster(uuid)
 
@@ -189,9 +249,9 @@ class Store:
             with self.transaction() as db:
                 db.execute(
                     'UPDATE cluster SET moderation_state = ?, changed = ?, revision_log = ?, attributes = ?, '
-                    'relationships = ? WHERE uuid = ?',
+                    'relationships = ?, registration_number = ?, country = ?, title = ? WHERE uuid = ?',
                     (state or record['moderation_state'], self.next_changed(), log, json.dumps(merged_attributes),
-                     json.dumps(merged_relationships), uuid),
+                     json.dumps(merged_relationships), *self._keys(merged_attributes, merged_relationships), uuid),
                 )
             return self.cluster(uuid)
 

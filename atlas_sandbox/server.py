@@ -1,7 +1,8 @@
 """The Atlas sandbox: a local, strict stand-in for the ECCC Atlas (a Drupal JSON:API site), over real HTTP.
 
-It speaks the contract of ``shared/spec/atlas-api.md`` §2-§6 and is stricter than the Atlas where the contract is
-silent, so that what passes here has a fair chance on the real site:
+It speaks the contract of ``atlas-api.md`` §2-§6 from its own table (``contract.py``), sharing no code with the
+client, and is stricter than the Atlas where the contract is silent, so that what passes here has a fair chance on
+the real site:
 
 - key authentication (header ``api-key`` or query ``?api-key=``): no key 401, an unknown key 403; an optional
   HTTP Basic gate in front (401 with an HTML body, as a web server sends);
@@ -9,18 +10,18 @@ silent, so that what passes here has a fair chance on the real site:
   PATCH; no DELETE), ``/user/user/{uuid}``;
 - filters (``filter[x][path|operator|value]``, ``filter[x][condition][...]``, the shorthand ``filter[field]=v``,
   ``IN`` with ``value[]``), ``sort``, pagination capped at 50 with ``links.next`` (which, as Drupal's, repeats the
-  request's query, the key included when it was sent as a parameter);
+  request's query, the key included when it was sent as a parameter); a search by registration number and country,
+  owner, title or id reads an index, not every registration;
 - 422 with ``source.pointer`` for unknown attributes or relationships, wrong types, over-long text, malformed
-  e-mail/URI/country code, a term that does not exist or belongs to another vocabulary, a missing ``title``, a
-  ``moderation_state`` equal to the current one, and a state the key may not set: the NCC key may set only
+  e-mail, link or country code, a term that does not exist or belongs to another vocabulary, a missing ``title``,
+  a ``moderation_state`` equal to the current one, and a state the key may not set: the NCC key may set only
   ``draft``, ``ready_for_publication`` and ``to_be_rejected`` (422, like Drupal's "invalid state transition"; the
   reviewer key, playing the ECCC, may set any); 403 for read-only attributes and for editing another user's
   registration; 415 for a write that is not ``application/vnd.api+json``;
 - ``changed`` moves on every write, strictly increasing (microseconds);
-- read-back quirks (spec §4): ``field_url`` as ``{"uri", "title", "options"}`` (or a plain string, by option),
-  ``field_institution_name_in_nation`` as a list for some records (by option, deterministic on the node id),
-  ``relationships.field_country`` derived from the address when it was not sent, the root terms' parent "virtual",
-  ``cluster_thematic_area`` returned flat (spec §3; by option).
+- ``relationships.field_country`` derived from the address when it was not sent, the root terms' parent
+  "virtual", ``cluster_thematic_area`` returned flat (spec §3; by option);
+- the read-back quirks of spec §4, each switchable at start and while running (``quirks.py``).
 
 ``/_sandbox/...`` (guarded by the reviewer key, header ``x-reviewer-key`` or ``api-key``, or ``?key=``) lets a
 person play the ECCC and drive the sandbox with curl: ``GET /_sandbox`` lists the endpoints.
@@ -47,61 +48,32 @@ from werkzeug.routing import Map, Rule
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from ..documents import (
-    ADDRESS_ALL_KEYS,
+from .contract import (
     ATTRIBUTES,
-    CLUSTER_TYPE,
-    MODERATION_STATES,
+    CLUSTER,
     NCC_STATES,
     RELATIONSHIPS,
-    TERM_TYPE_PREFIX,
-    UUID_RE,
-    build_create,
-    normalize_value,
-    validate_attributes,
+    STATES,
+    TITLES,
+    UUID,
+    Refusal,
+    attribute_errors,
+    error,
+    relationship_errors,
+    state_error,
 )
 from .faults import WRITE_METHODS, FaultInjector, FaultPlan
+from .listing import index_keys, matches, parse_filters, resolve, sort_key
+from .quirks import MODES, Quirks
+from .resources import cluster_view, data_from_plain, plain_cluster, render_cluster, render_term, term_view
 from .store import Store
 
 _logger = logging.getLogger(__name__)
 
 JSONAPI = 'application/vnd.api+json'
 MAX_PAGE = 50
-QUIRK_MODES = ('never', 'always', 'odd', 'even')
 _JSONAPI_MEMBER = {'version': '1.0', 'meta': {'links': {'self': {'href': 'http://jsonapi.org/format/1.0/'}}}}
-_TITLES = {400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
-           409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Entity',
-           429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable',
-           504: 'Gateway Timeout'}
-_OPERATORS = ('=', '<>', '>', '>=', '<', '<=', 'STARTS_WITH', 'CONTAINS', 'ENDS_WITH', 'IN', 'NOT IN', 'IS NULL',
-              'IS NOT NULL', 'BETWEEN', 'NOT BETWEEN')
-_NODE_TYPE_UUID = 'c1a5e7e2-0b6b-5c44-9a51-3b1a3e3c1c7d'
 _KEY_IN_TEXT = re.compile(r'((?:api-key|key)=)[^&\s\'"]+', re.IGNORECASE)
-
-
-class Refusal(Exception):
-    """An error answer: JSON:API error objects (or a raw body), a status and headers."""
-
-    def __init__(self, status: int, detail: str = '', pointer: str | None = None,
-                 errors: list[dict] | None = None, headers: dict | None = None, body: str | None = None,
-                 content_type: str = JSONAPI):
-        super().__init__(detail)
-        self.status = status
-        self.errors = errors if errors is not None else [_error(status, detail, pointer)]
-        self.headers = headers or {}
-        self.body = body
-        self.content_type = content_type
-
-
-def _error(status: int, detail: str, pointer: str | None = None) -> dict:
-    error = {'title': _TITLES.get(status, 'Error'), 'status': str(status), 'detail': detail}
-    if pointer:
-        error['source'] = {'pointer': pointer}
-    return error
-
-
-def _quirk(mode: str, nid: int) -> bool:
-    return mode == 'always' or (mode == 'odd' and nid % 2 == 1) or (mode == 'even' and nid % 2 == 0)
 
 
 def _html(status: int, text: str) -> str:
@@ -141,20 +113,25 @@ class Sandbox:
     :param reviewer_key: the ECCC reviewer's key, for ``/_sandbox`` and for setting any state (random when not given)
     :param faults: a :class:`FaultPlan` (or dict / JSON)
     :param seed: the seed of the fault plan's random draws
-    :param name_in_nation_as_list: when ``field_institution_name_in_nation`` comes back as a list:
-        ``never``, ``always``, ``odd`` or ``even`` node ids
-    :param url_as_string: when ``field_url`` comes back as a plain string (same modes)
+    :param quirks: the read-back quirks served (a :class:`Quirks`, a dict of modes, ``'all'`` or ``'none'``; None:
+        the defaults); ``set_quirks`` changes them while the sandbox runs
+    :param name_in_nation_as_list: the mode of that quirk (``never``, ``always``, ``odd`` or ``even`` node ids),
+        over ``quirks``
+    :param url_as_string: the mode of that quirk, over ``quirks``
     :param flat_thematic_areas: return ``cluster_thematic_area`` without parents, as the Atlas does (spec §3)
     """
 
     def __init__(self, db: str | Path = ':memory:', api_key: str | None = None,
                  basic: tuple[str, str] | None = None, reviewer_key: str | None = None,
                  faults: None | str | dict | FaultPlan = None, seed: int = 0,
-                 name_in_nation_as_list: str = 'odd', url_as_string: str = 'never',
-                 flat_thematic_areas: bool = True, terms_csv: Path | None = None):
-        for mode in (name_in_nation_as_list, url_as_string):
-            if mode not in QUIRK_MODES:
-                raise ValueError(f'unknown quirk mode {mode!r}; expected one of {", ".join(QUIRK_MODES)}')
+                 quirks: None | str | dict | Quirks = None, name_in_nation_as_list: str | None = None,
+                 url_as_string: str | None = None, flat_thematic_areas: bool = True, terms_csv: Path | None = None):
+        modes = {name: mode for name, mode in (('name_in_nation_as_list', name_in_nation_as_list),
+                                              ('url_as_string', url_as_string)) if mode is not None}
+        for mode in modes.values():
+            if mode not in MODES:
+                raise ValueError(f'unknown quirk mode {mode!r}; expected one of {", ".join(MODES)}')
+        self.quirks = Quirks.parse(quirks).model_copy(update=modes)
         self.store = Store(str(db), terms_csv)
         self.api_key = api_key or secrets.token_urlsafe(24)
         self.reviewer_key = reviewer_key or secrets.token_urlsafe(24)
@@ -162,8 +139,6 @@ class Sandbox:
             raise ValueError('the reviewer key must differ from the NCC key')
         self.basic = tuple(basic) if basic else None
         self.faults = FaultInjector(faults, seed)
-        self.name_in_nation_as_list = name_in_nation_as_list
-        self.url_as_string = url_as_string
         self.flat_thematic_areas = flat_thematic_areas
         self.ncc_user_uuid = self.store.user_uuid('ncc', self.api_key)
         self.reviewer_user_uuid = self.store.user_uuid('eccc', 'reviewer')
@@ -177,6 +152,7 @@ class Sandbox:
         self._server = None
         self._thread: threading.Thread | None = None
         self.url: str | None = None
+        self.closed = False
         self._app = _App(self)
 
     # --------------------------------------------------------------------------------------------- life cycle
@@ -208,6 +184,7 @@ class Sandbox:
 
     def close(self) -> None:
         self.stop()
+        self.closed = True  # a request still in flight (a slow one of a test) now finds no database: no bug
         self.store.close()
 
     def __enter__(self) -> 'Sandbox':
@@ -220,14 +197,15 @@ class Sandbox:
 
     # ------------------------------------------------------------------------------------------ reviewer (ECCC)
 
+    # ------------------------------------------------------------------------------------------ reviewer (ECCC)
+
     def set_state(self, uuid: str, state: str, message: str | None = None) -> dict:
         """Set any moderation state, as the ECCC does; returns the registration as plain values."""
-        if state not in MODERATION_STATES:
+        if state not in STATES:
             raise ValueError(f'unknown moderation state {state!r}')
         if self.store.cluster(uuid) is None:
             raise KeyError(f'no registration {uuid}')
-        record = self.store.update_cluster(uuid, state=state, revision_log=message)
-        return self._plain(record)
+        return plain_cluster(self.store.update_cluster(uuid, state=state, revision_log=message))
 
     def publish(self, uuid: str) -> dict:
         return self.set_state(uuid, 'published')
@@ -241,40 +219,47 @@ class Sandbox:
     # ---------------------------------------------------------------------------------------------- test helpers
 
     def add_cluster(self, values: Mapping[str, Any], state: str = 'draft', owner: str | None = None) -> str:
-        """Store a registration from plain values (as the client sends them) in any state, for any owner (e.g.
-        records of another tool); validated like a POST, but without the role rule. Returns its UUID."""
-        if state not in MODERATION_STATES:
+        """Store a registration from plain values (as the client sends them: a link as its URI, relationships as
+        term UUIDs) in any state, for any owner (e.g. records of another tool); validated like a POST, without the
+        role rule. Several national names may be given as a list. Returns its UUID."""
+        if state not in STATES:
             raise ValueError(f'unknown moderation state {state!r}')
-        values = {name: value for name, value in values.items() if name != 'moderation_state'}
-        data = build_create(values)['data']
-        try:
-            attributes, relationships = self._app.check_write(data, None, None)
-        except Refusal as refusal:
-            raise ValueError('; '.join(error['detail'] for error in refusal.errors)) from None
+        data = data_from_plain({name: value for name, value in values.items() if name != 'moderation_state'})
+        attributes, relationships = self._checked(data, None)
         uuid = str(uuidlib.uuid4())
         self.store.insert_cluster(uuid, owner or self.ncc_user_uuid, state, attributes, relationships)
         return uuid
 
+    def edit_cluster(self, uuid: str, values: Mapping[str, Any]) -> dict:
+        """Change a registration as someone on the Atlas would (the ECCC, or the NCC in the Atlas's own screens):
+        plain values, validated like a PATCH (a blank clears the field); ``changed`` moves. Returns the
+        registration as plain values."""
+        record = self.store.cluster(uuid)
+        if record is None:
+            raise KeyError(f'no registration {uuid}')
+        data = data_from_plain(values)
+        for name, value in values.items():
+            if value is None or value == '' or value == []:
+                if name in RELATIONSHIPS:
+                    data['relationships'][name] = {'data': [] if RELATIONSHIPS[name].many else None}
+                else:
+                    data['attributes'][name] = None
+        attributes, relationships = self._checked(data, record)
+        return plain_cluster(self.store.update_cluster(uuid, attributes=attributes, relationships=relationships))
+
+    def _checked(self, data: dict, current: dict | None) -> tuple[dict, dict]:
+        try:
+            return self._app.check_write(data, None, current)
+        except Refusal as refusal:
+            raise ValueError('; '.join(item['detail'] for item in refusal.errors)) from None
+
     def clusters(self) -> list[dict]:
-        """Every stored registration as plain values, plus ``id``, ``owner``, ``moderation_state``, ``created``,
-        ``changed``, ``revision_log``."""
-        return [self._plain(record) for record in self.store.clusters()]
+        """Every stored registration as plain values (see ``resources.plain_cluster``)."""
+        return [plain_cluster(record) for record in self.store.clusters()]
 
     def cluster(self, uuid: str) -> dict | None:
         record = self.store.cluster(uuid)
-        return self._plain(record) if record else None
-
-    def _plain(self, record: dict) -> dict:
-        plain = {'id': record['uuid'], 'owner': record['owner'], 'moderation_state': record['moderation_state'],
-                 'created': record['created'], 'changed': record['changed'], 'revision_log': record['revision_log'],
-                 'nid': record['nid']}
-        for name in ATTRIBUTES:
-            if name != 'moderation_state':
-                plain[name] = normalize_value(name, record['attributes'].get(name))
-        relationships = self._app.relationships_of(record)
-        for name in RELATIONSHIPS:
-            plain[name] = normalize_value(name, relationships.get(name))
-        return plain
+        return plain_cluster(record) if record else None
 
     def set_faults(self, plan: None | str | dict | FaultPlan, seed: int | None = None) -> FaultPlan:
         return self.faults.set_plan(plan, seed)
@@ -283,9 +268,14 @@ class Sandbox:
         """The next ``count`` JSON:API requests (of ``methods``, if given) get fault ``kind``."""
         self.faults.force(kind, count, methods)
 
+    def set_quirks(self, quirks: None | str | dict | Quirks) -> Quirks:
+        """Serve other read-back quirks from the next request on (None: the defaults; see ``quirks.py``)."""
+        self.quirks = Quirks.parse(quirks)
+        return self.quirks
+
     def reset(self) -> None:
-        """Forget every registration, the statistics, the request log and the forced faults (the terms, the users
-        and the fault plan stay)."""
+        """Forget every registration, the statistics, the request log and the forced faults (the terms, the users,
+        the fault plan and the quirks stay)."""
         self.store.clear_clusters()
         self.faults.reset()
         with self._stats_lock:
@@ -305,9 +295,9 @@ class Sandbox:
             routes = [{'method': method, 'path': path, 'status': status, 'count': count}
                       for (method, path, status), count in sorted(self._counts.items())]
             total = sum(self._counts.values())
-        states = Counter(record['moderation_state'] for record in self.store.clusters())
+        states = self.store.count_by_state()
         return {'total': total, 'routes': routes, 'faults': dict(self.faults.injected),
-                'clusters': {'total': sum(states.values()), 'by_state': dict(states)}}
+                'clusters': {'total': sum(states.values()), 'by_state': states}}
 
     def count(self, method: str | None = None, path: str | None = None, status: Any = None) -> int:
         """How many requests matched (``path`` is a template such as ``/jsonapi/node/cluster/<id>``)."""
@@ -321,6 +311,8 @@ class Sandbox:
         with self._stats_lock:
             return [dict(entry) for entry in self._log
                     if (method is None or entry['method'] == method) and (path is None or entry['template'] == path)]
+
+
 
 
 class _App:
@@ -342,6 +334,7 @@ class _App:
             Rule('/_sandbox/reset', endpoint='sb_reset', methods=['POST']),
             Rule('/_sandbox/faults', endpoint='sb_faults', methods=['GET', 'PUT', 'POST']),
             Rule('/_sandbox/faults/force', endpoint='sb_force', methods=['POST']),
+            Rule('/_sandbox/quirks', endpoint='sb_quirks', methods=['GET', 'PUT', 'POST']),
             Rule('/_sandbox/clusters', endpoint='sb_clusters', methods=['GET']),
             Rule('/_sandbox/clusters/<id>/<action>', endpoint='sb_action', methods=['POST']),
         ], strict_slashes=False, merge_slashes=False)
@@ -374,7 +367,7 @@ class _App:
                 time.sleep(plan.slow_ms / 1000)
             if fault == 'reset':
                 return self._hang_up(environ, entry, start_response, 'reset')
-            if fault in ('429', '500', '502', '503', '504', 'error_in_2xx'):
+            if fault in ('429', '500', '502', '503', '504', 'error_in_2xx', 'html_400', 'empty_400'):
                 response = self._fault_response(fault, plan.retry_after)
                 entry['status'] = response.status_code
                 self.sandbox.record(entry)
@@ -405,13 +398,17 @@ class _App:
         if fault == 'error_in_2xx':
             return _json(200, {'jsonapi': _JSONAPI_MEMBER, 'data': None, 'errors': [
                 {'title': 'Partial failure', 'detail': 'The request was handled only in part: a backend failed.'}]})
+        if fault == 'html_400':  # a proxy in front of the Atlas refusing the request: not the record's fault
+            return Response(_html(400, 'Bad Request'), 400, content_type='text/html')
+        if fault == 'empty_400':
+            return Response(b'', 400)
         status = int(fault)
         headers = {'Retry-After': str(retry_after)} if status in (429, 503) else {}
         if status in (502, 504):  # a gateway answers in HTML
-            return Response(_html(status, _TITLES[status]), status, headers, content_type='text/html')
+            return Response(_html(status, TITLES[status]), status, headers, content_type='text/html')
         detail = {429: 'Too many requests: slow down.', 500: 'The website encountered an unexpected error.',
                   503: 'The site is under maintenance.'}[status]
-        return _json(status, {'jsonapi': _JSONAPI_MEMBER, 'errors': [_error(status, detail)]}, headers)
+        return _json(status, {'jsonapi': _JSONAPI_MEMBER, 'errors': [error(status, detail)]}, headers)
 
     def _respond(self, request: Request, endpoint: Any, args: dict, entry: dict) -> Response:
         try:
@@ -432,7 +429,7 @@ class _App:
             response = _json(status, document, headers)
         except HTTPException as exc:  # e.g. a body over the size limit
             response = _json(exc.code or 400, {'jsonapi': _JSONAPI_MEMBER, 'errors': [
-                _error(exc.code or 400, exc.description or exc.name)]})
+                error(exc.code or 400, exc.description or exc.name)]})
         except Refusal as refusal:
             if refusal.body is not None:
                 response = Response(refusal.body, refusal.status, refusal.headers, content_type=refusal.content_type)
@@ -440,9 +437,10 @@ class _App:
                 response = _json(refusal.status, {'jsonapi': _JSONAPI_MEMBER, 'errors': refusal.errors},
                                  refusal.headers)
         except Exception:  # noqa: BLE001 - a sandbox bug answers 500, as Drupal would, and is logged
-            _logger.exception('Atlas sandbox: error on %s %s', request.method, _redact_query(request.path))
+            if not self.sandbox.closed:
+                _logger.exception('Atlas sandbox: error on %s %s', request.method, _redact_query(request.path))
             response = _json(500, {'jsonapi': _JSONAPI_MEMBER, 'errors': [
-                _error(500, 'The website encountered an unexpected error.')]})
+                error(500, 'The website encountered an unexpected error.')]})
         entry['status'] = response.status_code
         return response
 
@@ -501,87 +499,8 @@ class _App:
     def base(self, request: Request) -> str:
         return request.host_url.rstrip('/') + '/jsonapi'
 
-    def relationships_of(self, record: dict) -> dict:
-        relationships = dict(record['relationships'])
-        if not relationships.get('field_country'):
-            address = record['attributes'].get('field_address') or {}
-            code = address.get('country_code') if isinstance(address, Mapping) else None
-            relationships['field_country'] = self.store.country_by_iso(code) if code else None
-        return relationships
-
-    def render_cluster(self, record: dict, base: str) -> dict:
-        nid = record['nid']
-        stored = record['attributes']
-        attributes: dict = {
-            'drupal_internal__nid': nid, 'langcode': 'en', 'status': record['moderation_state'] == 'published',
-            'title': stored.get('title'), 'created': record['created'], 'changed': record['changed'],
-            'moderation_state': record['moderation_state'], 'revision_log': record['revision_log'],
-        }
-        for name, spec in ATTRIBUTES.items():
-            if name in attributes:
-                continue
-            value = stored.get(name)
-            if spec.type == 'uri' and value:
-                value = value['uri'] if _quirk(self.sandbox.url_as_string, nid) else {
-                    'uri': value['uri'], 'title': value.get('title') or '', 'options': value.get('options') or []}
-            elif spec.type == 'address' and value:
-                value = {key: value.get(key, '' if key == 'langcode' else None) for key in ADDRESS_ALL_KEYS}
-            elif name == 'field_institution_name_in_nation' and _quirk(self.sandbox.name_in_nation_as_list, nid):
-                value = [value] if value else []
-            attributes[name] = value
-        relationships: dict = {}
-        for name, value in self.relationships_of(record).items():
-            spec = RELATIONSHIPS[name]
-            kind = TERM_TYPE_PREFIX + spec.vocabulary
-            if spec.many:
-                relationships[name] = {'data': [{'type': kind, 'id': uuid} for uuid in value or []]}
-            else:
-                relationships[name] = {'data': {'type': kind, 'id': value} if value else None}
-        for name, spec in RELATIONSHIPS.items():
-            relationships.setdefault(name, {'data': [] if spec.many else None})
-        relationships['uid'] = {'data': {'type': 'user--user', 'id': record['owner']}}
-        relationships['node_type'] = {'data': {'type': 'node_type--node_type', 'id': _NODE_TYPE_UUID}}
-        return {'type': CLUSTER_TYPE, 'id': record['uuid'],
-                'links': {'self': {'href': f'{base}/node/cluster/{record["uuid"]}'}},
-                'attributes': attributes, 'relationships': relationships}
-
-    def cluster_view(self, record: dict) -> dict:
-        """What filters and sorts see: plain values (no read-back quirk), relationships as UUIDs."""
-        attributes = {'title': record['attributes'].get('title'), 'moderation_state': record['moderation_state'],
-                      'changed': record['changed'], 'created': record['created'],
-                      'drupal_internal__nid': record['nid'], 'status': record['moderation_state'] == 'published'}
-        for name, value in record['attributes'].items():
-            attributes.setdefault(name, value)
-        relationships = self.relationships_of(record)
-        relationships['uid'] = record['owner']
-        return {'id': record['uuid'], 'attributes': attributes, 'relationships': relationships}
-
-    def render_term(self, term: dict, base: str) -> dict:
-        vocabulary = term['vocabulary']
-        kind = TERM_TYPE_PREFIX + vocabulary
-        parent = term['parent']
-        if vocabulary == 'cluster_thematic_area' and self.sandbox.flat_thematic_areas:
-            parent = None
-        attributes = {'drupal_internal__tid': term['tid'], 'langcode': 'en', 'status': True, 'name': term['name'],
-                      'description': {'value': term['description'], 'format': 'basic_html',
-                                      'processed': term['description']} if term['description'] else None,
-                      'weight': term['weight']}
-        if vocabulary == 'country':
-            attributes['field_iso_code'] = term['iso_code']
-        return {'type': kind, 'id': term['uuid'], 'links': {'self': {'href': f'{base}/taxonomy_term/{vocabulary}/'
-                                                                               f'{term["uuid"]}'}},
-                'attributes': attributes,
-                'relationships': {'parent': {'data': [{'type': kind, 'id': parent or 'virtual'}]},
-                                  'vid': {'data': {'type': 'taxonomy_vocabulary--taxonomy_vocabulary',
-                                                   'id': str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, vocabulary))}}}}
-
-    @staticmethod
-    def term_view(term: dict, flat: bool) -> dict:
-        parent = None if flat and term['vocabulary'] == 'cluster_thematic_area' else term['parent']
-        return {'id': term['uuid'],
-                'attributes': {'name': term['name'], 'description': term['description'], 'weight': term['weight'],
-                               'field_iso_code': term['iso_code'], 'drupal_internal__tid': term['tid']},
-                'relationships': {'parent': parent}}
+    def render_cluster(self, record: dict, base: str, in_listing: bool = False) -> dict:
+        return render_cluster(record, base, self.sandbox.quirks, in_listing)
 
     # ------------------------------------------------------------------------------------------------ JSON:API
 
@@ -608,24 +527,29 @@ class _App:
     def do_terms(self, request: Request, user: _User, vocabulary: str) -> tuple:
         self._vocabulary(vocabulary)
         flat = self.sandbox.flat_thematic_areas
-        items = [(self.term_view(term, flat), term) for term in self.store.terms(vocabulary)]
+        items = [(term_view(term, flat), term) for term in self.store.terms(vocabulary)]
         base = self.base(request)
-        return self._collection(request, items, lambda term: self.render_term(term, base))
+        return self._collection(request, parse_filters(request.args), items,
+                                lambda term: render_term(term, base, flat))
 
     def do_term(self, request: Request, user: _User, vocabulary: str, id: str) -> tuple:  # noqa: A002
         self._vocabulary(vocabulary)
         term = self.store.term(id)
         if not term or term['vocabulary'] != vocabulary:
             raise Refusal(404, f'The "taxonomy_term" entity with ID "{id}" does not exist.')
-        return 200, {'jsonapi': _JSONAPI_MEMBER, 'data': self.render_term(term, self.base(request))}, {}
+        return 200, {'jsonapi': _JSONAPI_MEMBER, 'data': render_term(term, self.base(request),
+                                                                      self.sandbox.flat_thematic_areas)}, {}
 
     def do_clusters(self, request: Request, user: _User) -> tuple:
         if request.method == 'POST':
             with self.store.lock:
                 return self._create(request, user)
-        items = [(self.cluster_view(record), record) for record in self.store.clusters()]
+        conditions = parse_filters(request.args)
+        # The index narrows the registrations to those that may match; every condition is still checked on them.
+        items = [(cluster_view(record), record) for record in self.store.clusters(**index_keys(conditions))]
         base = self.base(request)
-        return self._collection(request, items, lambda record: self.render_cluster(record, base))
+        return self._collection(request, conditions, items,
+                                lambda record: self.render_cluster(record, base, in_listing=True))
 
     def do_cluster(self, request: Request, user: _User, id: str) -> tuple:  # noqa: A002
         with self.store.lock:  # read, check and write as one step: two PATCHes cannot both pass the state rule
@@ -640,32 +564,42 @@ class _App:
 
     # ----------------------------------------------------------------------------------------------- collections
 
-    def _collection(self, request: Request, items: list[tuple[dict, Any]], render: Any) -> tuple:
-        conditions = _parse_filters(request.args)
-        items = [(view, item) for view, item in items if all(_matches(view, c) for c in conditions)]
+    def _collection(self, request: Request, conditions: list[dict], items: list[tuple[dict, Any]],
+                    render: Any) -> tuple:
+        items = [(view, item) for view, item in items if all(matches(view, c) for c in conditions)]
         sort = request.args.get('sort')
         if sort:
             for field in reversed([part.strip() for part in sort.split(',') if part.strip()]):
                 descending = field.startswith('-')
                 path = field.lstrip('-')
-                items.sort(key=lambda pair: _sort_key(_resolve(pair[0], path)), reverse=descending)
+                items.sort(key=lambda pair: sort_key(resolve(pair[0], path)), reverse=descending)
         offset = _int_param(request.args, 'page[offset]', 0, 0)
         limit = min(_int_param(request.args, 'page[limit]', MAX_PAGE, 1), MAX_PAGE)
-        page = items[offset:offset + limit]
+        page, number, quirks = items[offset:offset + limit], offset // limit, self.sandbox.quirks
         links = {'self': {'href': self._link(request, offset, limit)}}
         if offset + limit < len(items):
-            links['next'] = {'href': self._link(request, offset + limit, limit)}
+            links['next'] = {'href': self._link(request, offset + limit, limit,
+                                                relative=quirks.applies('relative_next', number),
+                                                drop_query=quirks.applies('next_drops_query', number))}
         if offset > 0:
             links['prev'] = {'href': self._link(request, max(0, offset - limit), limit)}
-        return 200, {'jsonapi': _JSONAPI_MEMBER, 'data': [render(item) for _, item in page], 'links': links}, {}
+        document = {'jsonapi': _JSONAPI_MEMBER, 'data': [render(item) for _, item in page], 'links': links}
+        if not page and quirks.applies('page_without_data', number):
+            del document['data']
+        return 200, document, {}
 
-    def _link(self, request: Request, offset: int, limit: int) -> str:
-        """Like Drupal: the request's own query (the key too, when it came as a parameter) with a new page."""
+    def _link(self, request: Request, offset: int, limit: int, relative: bool = False,
+              drop_query: bool = False) -> str:
+        """Like Drupal: the request's own query (the key too, when it came as a parameter) with a new page; the
+        quirks may make it relative to the JSON:API root, or keep only the offset (and the key)."""
         params = [(key, value) for key, value in request.args.items(multi=True)
-                  if key not in ('page[offset]', 'page[limit]')]
-        params += [('page[offset]', str(offset)), ('page[limit]', str(limit))]
+                  if key not in ('page[offset]', 'page[limit]') and (not drop_query or key == 'api-key')]
+        params.append(('page[offset]', str(offset)))
+        if not drop_query:
+            params.append(('page[limit]', str(limit)))
         query = urlencode(params)
-        return request.host_url.rstrip('/') + request.path + (f'?{query}' if query else '')
+        path = request.path[len('/jsonapi'):] if relative else request.host_url.rstrip('/') + request.path
+        return path + (f'?{query}' if query else '')
 
     # ------------------------------------------------------------------------------------------------ writes
 
@@ -680,117 +614,45 @@ class _App:
         if not isinstance(document, dict) or not isinstance(document.get('data'), dict):
             raise Refusal(400, 'Missing the required "data" top-level member (an object).', '/data')
         data = document['data']
-        if data.get('type') != CLUSTER_TYPE:
+        if data.get('type') != CLUSTER:
             raise Refusal(409, f'The provided type ({data.get("type")}) does not match the destination resource '
-                               f'types ({CLUSTER_TYPE}).', '/data/type')
+                               f'types ({CLUSTER}).', '/data/type')
         return data
 
     def check_write(self, data: dict, user: _User | None, current: dict | None) -> tuple[dict, dict]:
-        """Validate a ``node--cluster`` write; returns (attributes, relationships) in storage form. ``current`` is
-        the stored record on PATCH (None on POST); ``user`` None means a trusted caller (no role rule)."""
+        """Validate a ``node--cluster`` write against the contract; returns (attributes, relationships) in storage
+        form. ``current`` is the stored record on PATCH (None on POST); ``user`` None means a trusted caller (the
+        sandbox's own helpers: no role rule)."""
         attributes = data.get('attributes', {})
-        relationships = data.get('relationships', {})
-        problems = validate_attributes(attributes)
-        forbidden = [p for p in problems if p.status == 403]
+        errors = attribute_errors(attributes, creating=current is None)
+        forbidden = [item for item in errors if item['status'] == '403']
         if forbidden:
-            raise Refusal(403, errors=[_error(403, p.detail, p.pointer) for p in forbidden])
-        errors = [_error(p.status, p.detail, p.pointer) for p in problems]
-        if isinstance(attributes, Mapping):
-            title = attributes.get('title')
-            title_missing = not (isinstance(title, str) and title.strip())
-            title_reported = any(e.get('source', {}).get('pointer') == '/data/attributes/title' for e in errors)
-            if (current is None or 'title' in attributes) and title_missing and not title_reported:
-                errors.append(_error(422, 'title: This value should not be null.', '/data/attributes/title'))
-            if 'moderation_state' in attributes:
-                errors += self._state_errors(attributes['moderation_state'], user, current)
-        stored_relationships, relationship_errors = self._relationships(relationships)
-        errors += relationship_errors
+            raise Refusal(403, errors=forbidden)
+        if isinstance(attributes, Mapping) and 'moderation_state' in attributes:
+            may_set = NCC_STATES if user is not None and user.role == 'ncc' else STATES
+            problem = state_error(attributes['moderation_state'], current['moderation_state'] if current else None,
+                                  may_set)
+            errors += [problem] if problem else []
+        stored_relationships, relationship_problems = relationship_errors(data.get('relationships', {}),
+                                                                          self._term_vocabulary)
+        errors += relationship_problems
         if errors:
-            status = 400 if any(e['status'] == '400' for e in errors) else 422
-            raise Refusal(status, errors=errors)
+            raise Refusal(400 if any(item['status'] == '400' for item in errors) else 422, errors=errors)
         stored_attributes = {name: value for name, value in attributes.items() if name != 'moderation_state'}
         for name, value in stored_attributes.items():
-            if ATTRIBUTES[name].type == 'address' and value:
-                stored_attributes[name] = {key: item for key, item in value.items() if item is not None}
+            if ATTRIBUTES[name].kind == 'address' and value:
+                stored_attributes[name] = {part: item for part, item in value.items() if item is not None}
         return stored_attributes, stored_relationships
 
-    @staticmethod
-    def _state_errors(state: Any, user: _User | None, current: dict | None) -> list[dict]:
-        pointer = '/data/attributes/moderation_state'
-        if state is None:
-            return [_error(422, 'moderation_state: This value should not be null.', pointer)]
-        if state not in MODERATION_STATES:
-            return []  # already reported by the attribute validation
-        now = current['moderation_state'] if current else None
-        if now == state:
-            return [_error(422, f'moderation_state: Invalid state transition from {now} to {state}: the '
-                                'registration is already in this state.', pointer)]
-        if user is not None and user.role == 'ncc' and state not in NCC_STATES:
-            return [_error(422, f'moderation_state: Invalid state transition from {now or "new"} to {state}: '
-                                f'this key may set only {", ".join(NCC_STATES)}.', pointer)]
-        return []
-
-    def _relationships(self, relationships: Any) -> tuple[dict, list[dict]]:
-        if not isinstance(relationships, Mapping):
-            return {}, [_error(400, 'The relationships member must be an object.', '/data/relationships')]
-        stored, errors = {}, []
-        for name, value in relationships.items():
-            pointer = f'/data/relationships/{name}'
-            if name == 'uid':
-                errors.append(_error(422, 'uid: The current user is not allowed to change the owner.', pointer))
-                continue
-            spec = RELATIONSHIPS.get(name)
-            if spec is None:
-                errors.append(_error(422, f'The relationship {name} does not exist on the {CLUSTER_TYPE} resource '
-                                          'type.', pointer))
-                continue
-            if not isinstance(value, Mapping) or 'data' not in value:
-                errors.append(_error(400, f'{name}: a relationship must be an object with a "data" member.', pointer))
-                continue
-            data = value['data']
-            if spec.many:
-                if not isinstance(data, list):
-                    errors.append(_error(422, f'{name}: This value should be a list of resource identifiers.',
-                                         pointer))
-                    continue
-                linkages = data
-            else:
-                if isinstance(data, list):
-                    errors.append(_error(422, f'{name}: This field can hold at most 1 value.', pointer))
-                    continue
-                linkages = [] if data is None else [data]
-            ids, bad = [], False
-            for index, linkage in enumerate(linkages):
-                problem = self._linkage_problem(name, spec.vocabulary, index, linkage)
-                if problem:
-                    errors.append(_error(422, problem, pointer))
-                    bad = True
-                else:
-                    ids.append(linkage['id'])
-            if not bad:
-                stored[name] = list(dict.fromkeys(ids)) if spec.many else (ids[0] if ids else None)
-        return stored, errors
-
-    def _linkage_problem(self, name: str, vocabulary: str, index: int, linkage: Any) -> str | None:
-        expected = TERM_TYPE_PREFIX + vocabulary
-        if not isinstance(linkage, Mapping) or not isinstance(linkage.get('id'), str) or 'type' not in linkage:
-            return f'{name}.{index}: a resource identifier needs a "type" and an "id".'
-        if linkage['type'] != expected:
-            return (f'{name}.{index}.target_id: The type {linkage["type"]} does not match the field\'s target '
-                    f'({expected}).')
-        term = self.store.term(linkage['id'])
-        if term is None:
-            return f'{name}.{index}.target_id: The referenced entity (taxonomy_term: {linkage["id"]}) does not exist.'
-        if term['vocabulary'] != vocabulary:
-            return (f'{name}.{index}.target_id: This entity (taxonomy_term: {linkage["id"]}) cannot be referenced: '
-                    f'it belongs to {term["vocabulary"]}, not {vocabulary}.')
-        return None
+    def _term_vocabulary(self, uuid: str) -> str | None:
+        term = self.store.term(uuid)
+        return term['vocabulary'] if term else None
 
     def _create(self, request: Request, user: _User) -> tuple:
         data = self._document(request)
         uuid = data.get('id')
         if uuid is not None:
-            if not isinstance(uuid, str) or not UUID_RE.match(uuid):
+            if not isinstance(uuid, str) or not UUID.match(uuid):
                 raise Refusal(422, 'The id is not a valid UUID.', '/data/id')
             if self.store.cluster(uuid) is not None:
                 raise Refusal(409, f'Conflict: the entity {uuid} already exists.', '/data/id')
@@ -833,6 +695,8 @@ class _App:
             'PUT /_sandbox/faults': 'body: a fault plan, e.g. {"rate": 0.2, "kinds": {"429": 1, "reset": 1}}; '
                                     '"seed" in the query restarts the draws',
             'POST /_sandbox/faults/force': 'body {"kind": "drop_after_write", "count": 1, "methods": ["POST"]}',
+            'GET /_sandbox/quirks': 'the read-back quirks served, each never, always, odd or even',
+            'PUT /_sandbox/quirks': 'body: quirks, e.g. {"url_as_string": "always", "*": "never"}, or "all" / "none"',
         }, 'auth': 'header x-reviewer-key: <reviewer key> (or api-key, or ?key=)'}, {}
 
     def sb_stats(self, request: Request) -> tuple:
@@ -869,6 +733,15 @@ class _App:
                 raise Refusal(422, f'Not a fault plan: {exc}') from None
         return 200, self.sandbox.faults.describe(), {}
 
+    def sb_quirks(self, request: Request) -> tuple:
+        if request.method in ('PUT', 'POST'):
+            text = request.get_data(cache=True).decode('utf-8', errors='replace').strip()
+            try:
+                self.sandbox.set_quirks(text or None)
+            except ValueError as exc:
+                raise Refusal(422, f'Not quirks: {exc}') from None
+        return 200, self.sandbox.quirks.model_dump(), {}
+
     def sb_force(self, request: Request) -> tuple:
         body = self._json_body(request)
         try:
@@ -894,6 +767,8 @@ class _App:
 
 # ----------------------------------------------------------------------------------------------------- helpers
 
+# ----------------------------------------------------------------------------------------------------- helpers
+
 def _json(status: int, document: Any, headers: dict | None = None) -> Response:
     return Response(json.dumps(document, ensure_ascii=False), status, headers or {}, content_type=JSONAPI)
 
@@ -910,112 +785,3 @@ def _int_param(args: Mapping, name: str, default: int, minimum: int) -> int:
         raise Refusal(400, f'The "{name}" parameter must be at least {minimum}.')
     return number
 
-
-def _parse_filters(args: Any) -> list[dict]:
-    """Drupal's filter syntax into conditions ``{path, operator, values}``."""
-    groups: dict[str, dict] = {}
-    for key, value in args.items(multi=True):
-        if not key.startswith('filter['):
-            continue
-        name, _, rest = key[len('filter['):].partition(']')
-        if not name:
-            raise Refusal(400, f'Invalid filter parameter {key!r}.')
-        group = groups.setdefault(name, {'path': None, 'operator': None, 'values': []})
-        if rest.startswith('[condition]'):
-            rest = rest[len('[condition]'):]
-        if rest == '':
-            group['shorthand'] = True
-            group['values'].append(value)
-        elif rest == '[path]':
-            group['path'] = value
-        elif rest == '[operator]':
-            group['operator'] = value.upper() if value else None
-        elif rest == '[value]' or rest.startswith('[value]['):
-            group['values'].append(value)
-        elif rest.startswith('[group]') or rest.startswith('[memberOf]'):
-            raise Refusal(400, 'Filter groups are not supported by the sandbox.')
-        else:
-            raise Refusal(400, f'Invalid filter parameter {key!r}.')
-    conditions = []
-    for name, group in groups.items():
-        operator = group['operator'] or '='
-        if operator not in _OPERATORS:
-            raise Refusal(400, f'The filter operator "{operator}" is not allowed.')
-        if not group['values'] and operator not in ('IS NULL', 'IS NOT NULL'):
-            raise Refusal(400, f'The filter "{name}" has no value.')
-        conditions.append({'path': group['path'] or name, 'operator': operator, 'values': group['values']})
-    return conditions
-
-
-def _resolve(view: dict, path: str) -> list:
-    """The values at ``path`` in a resource view (a many relationship gives several)."""
-    if path == 'id':
-        return [view['id']]
-    head, _, tail = path.partition('.')
-    relationships, attributes = view['relationships'], view['attributes']
-    if head in relationships:
-        if tail not in ('', 'id', 'target_id', 'meta.drupal_internal__target_id'):
-            raise Refusal(400, f'Invalid nested filtering: the sandbox filters relationships on "id" only, not '
-                               f'"{path}".')
-        value = relationships[head]
-        return list(value) if isinstance(value, list) else [value]
-    known = set(ATTRIBUTES) | set(attributes)
-    if head not in known:
-        raise Refusal(400, f'Invalid nested filtering. The field `{head}`, given in the path `{path}`, does not '
-                           'exist.')
-    value = attributes.get(head)
-    if isinstance(value, Mapping):
-        value = value.get(tail or ('uri' if 'uri' in value else 'value'))
-    elif tail and tail != 'value':
-        raise Refusal(400, f'Invalid nested filtering. The property `{tail}` of `{head}` does not exist.')
-    return list(value) if isinstance(value, list) else [value]
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return '1' if value else '0'
-    return str(value)
-
-
-def _compare(operator: str, actual: str | None, wanted: list[str]) -> bool:
-    if operator == 'IS NULL':
-        return actual in (None, '')
-    if operator == 'IS NOT NULL':
-        return actual not in (None, '')
-    if actual is None:
-        return operator in ('<>', 'NOT IN')
-    wanted = [{'true': '1', 'false': '0'}.get(item.lower(), item) if actual in ('0', '1') else item
-              for item in wanted]
-    first = wanted[0]
-    if operator == '=':
-        return actual == first
-    if operator == '<>':
-        return actual != first
-    if operator == 'IN':
-        return actual in wanted
-    if operator == 'NOT IN':
-        return actual not in wanted
-    if operator == 'CONTAINS':
-        return first.lower() in actual.lower()
-    if operator == 'STARTS_WITH':
-        return actual.lower().startswith(first.lower())
-    if operator == 'ENDS_WITH':
-        return actual.lower().endswith(first.lower())
-    if operator in ('BETWEEN', 'NOT BETWEEN'):
-        inside = len(wanted) >= 2 and wanted[0] <= actual <= wanted[1]
-        return inside if operator == 'BETWEEN' else not inside
-    return {'>': actual > first, '>=': actual >= first, '<': actual < first, '<=': actual <= first}[operator]
-
-
-def _matches(view: dict, condition: dict) -> bool:
-    values = [_text(value) for value in _resolve(view, condition['path'])] or [None]
-    if condition['operator'] in ('<>', 'NOT IN', 'IS NULL'):
-        return all(_compare(condition['operator'], value, condition['values']) for value in values)
-    return any(_compare(condition['operator'], value, condition['values']) for value in values)
-
-
-def _sort_key(values: list) -> tuple:
-    value = values[0] if values else None
-    return (value is None, _text(value) or '')

@@ -1,6 +1,6 @@
 """Serve the Atlas sandbox until Ctrl-C.
 
-    python -m odoo.addons.ncc_atlas_connector.atlas.sandbox --port 8070 --db atlas-sandbox.sqlite3 --key KEY
+    python -m atlas_sandbox --port 8070 --db atlas-sandbox.sqlite3 --key KEY [--quirks all]
 """
 
 import argparse
@@ -10,12 +10,13 @@ import sys
 import threading
 
 from .faults import FAULT_KINDS, FaultPlan
-from .server import QUIRK_MODES, Sandbox
+from .quirks import MODES, Quirks
+from .server import Sandbox
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog='python -m odoo.addons.ncc_atlas_connector.atlas.sandbox',
+        prog='python -m atlas_sandbox',
         description='A local, strict stand-in for the ECCC Atlas JSON:API, for demonstrations and tests.')
     parser.add_argument('--host', default='127.0.0.1', help='address to listen on (default 127.0.0.1)')
     parser.add_argument('--port', type=int, default=8070, help='port (default 8070; 0 picks a free one)')
@@ -27,10 +28,15 @@ def _parser() -> argparse.ArgumentParser:
                         help='fault plan as JSON or @file.json, e.g. \'{"rate": 0.2, "kinds": {"429": 1, '
                              f'"reset": 1}}}}\'; kinds: {", ".join(FAULT_KINDS)}')
     parser.add_argument('--seed', type=int, default=0, help='seed of the fault draws (default 0)')
-    parser.add_argument('--name-in-nation-as-list', choices=QUIRK_MODES, default='odd',
-                        help='which records return field_institution_name_in_nation as a list (default odd nids)')
-    parser.add_argument('--url-as-string', choices=QUIRK_MODES, default='never',
-                        help='which records return field_url as a plain string (default never)')
+    parser.add_argument('--quirks', metavar='QUIRKS',
+                        help='read-back quirks served: "all" (each on odd node ids / pages), "none", or JSON or '
+                             '@file.json of modes (never, always, odd, even), e.g. \'{"relative_next": "always", '
+                             f'"*": "never"}}\'; quirks: {", ".join(Quirks.model_fields)} (default: '
+                             'name_in_nation_as_list odd, the others never)')
+    parser.add_argument('--name-in-nation-as-list', choices=MODES,
+                        help='which records return field_institution_name_in_nation as a list (over --quirks)')
+    parser.add_argument('--url-as-string', choices=MODES,
+                        help='which records return field_url as a plain string (over --quirks)')
     parser.add_argument('--thematic-parents', action='store_true',
                         help='return the parents of cluster_thematic_area terms (the Atlas returns a flat list)')
     parser.add_argument('-v', '--verbose', action='store_true', help='log every request')
@@ -53,8 +59,13 @@ def main(argv=None) -> int:
     except (ValueError, OSError) as exc:
         print(f'--faults: {exc}', file=sys.stderr)
         return 2
+    try:
+        quirks = Quirks.parse(args.quirks)
+    except (ValueError, OSError) as exc:
+        print(f'--quirks: {exc}', file=sys.stderr)
+        return 2
     sandbox = Sandbox(db=args.db, api_key=args.key, basic=basic, reviewer_key=args.reviewer_key, faults=plan,
-                      seed=args.seed, name_in_nation_as_list=args.name_in_nation_as_list,
+                      seed=args.seed, quirks=quirks, name_in_nation_as_list=args.name_in_nation_as_list,
                       url_as_string=args.url_as_string, flat_thematic_areas=not args.thematic_parents)
     url = sandbox.start(args.host, args.port)
     root = url[:-len('/jsonapi')]
@@ -67,6 +78,7 @@ def main(argv=None) -> int:
     print(f'  database:      {args.db}')
     if plan.rate or plan.latency_ms:
         print(f'  faults:        {plan.model_dump_json()} (seed {args.seed})')
+    print(f'  quirks:        {sandbox.quirks.model_dump_json()}')
     print(f'  e.g. curl -H "x-reviewer-key: {sandbox.reviewer_key}" {root}/_sandbox', flush=True)
     print('Press Ctrl-C to stop.', flush=True)
     stop = threading.Event()

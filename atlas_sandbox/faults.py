@@ -11,7 +11,9 @@ Kinds:
 - ``reset``: close the connection before the request is handled (nothing applied);
 - ``drop_after_write``: handle a POST/PATCH, then close the connection without answering (the lost answer);
 - ``malformed``: handle the request, then answer with a cut JSON body;
-- ``error_in_2xx``: answer 200 with a JSON:API ``errors`` member, without handling the request.
+- ``error_in_2xx``: answer 200 with a JSON:API ``errors`` member, without handling the request;
+- ``html_400``, ``empty_400``: a 400 that is no JSON:API error (an HTML page, an empty body), as a proxy in front of
+  the Atlas sends, without handling the request.
 """
 
 import json
@@ -24,7 +26,8 @@ from typing import Any, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-FAULT_KINDS = ('latency', '429', '500', '502', '503', '504', 'reset', 'drop_after_write', 'malformed', 'error_in_2xx')
+FAULT_KINDS = ('latency', '429', '500', '502', '503', '504', 'reset', 'drop_after_write', 'malformed', 'error_in_2xx',
+               'html_400', 'empty_400')
 WRITE_METHODS = ('POST', 'PATCH', 'PUT', 'DELETE')
 _ALIASES = {'drop': 'drop_after_write', 'lost_answer': 'drop_after_write', 'connection_reset': 'reset',
             'slow': 'latency', 'bad_json': 'malformed'}
