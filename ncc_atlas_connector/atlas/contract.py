@@ -16,7 +16,7 @@ CLUSTER_TYPE = 'node--cluster'
 TERM_TYPE_PREFIX = 'taxonomy_term--'
 
 #: The vocabularies the registrations use (spec §3), with what one term of each is.
-VOCABULARIES: Mapping[str, str] = MappingProxyType({
+VOCABULARY_LABELS: Mapping[str, str] = MappingProxyType({
     'country': 'Country',
     'cluster_type': 'Organisation type',
     'fields_of_activity': 'Field of activity (Art. 8(3))',
@@ -25,9 +25,10 @@ VOCABULARIES: Mapping[str, str] = MappingProxyType({
     'technologies': 'Technology',
     'use_cases': 'Use case',
 })
+VOCABULARIES = tuple(VOCABULARY_LABELS)
 
 #: The workflow of a registration (spec §6), in its order.
-MODERATION_STATES: Mapping[str, str] = MappingProxyType({
+MODERATION_STATE_LABELS: Mapping[str, str] = MappingProxyType({
     'draft': 'Draft',
     'ready_for_publication': 'Ready for publication',
     'to_be_rejected': 'To be rejected',
@@ -35,6 +36,7 @@ MODERATION_STATES: Mapping[str, str] = MappingProxyType({
     'revision_requested': 'Revision requested',
     'rejected': 'Rejected',
 })
+MODERATION_STATES = tuple(MODERATION_STATE_LABELS)
 #: The states an NCC key may set; the others are the ECCC's decisions.
 NCC_STATES = ('draft', 'ready_for_publication', 'to_be_rejected')
 ECCC_STATES = tuple(state for state in MODERATION_STATES if state not in NCC_STATES)

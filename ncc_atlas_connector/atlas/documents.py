@@ -169,10 +169,11 @@ def normalize_values(values: Mapping[str, Any]) -> dict:
 
 
 def same_value(name: str, a: Any, b: Any) -> bool:
-    """Whether two values of field ``name`` say the same, after the one normalisation: texts trimmed, blanks
-    equal, registration numbers as the local uniqueness check compares them, several national names against the
-    same names as one text, many relationships as sets, and an address on the parts both sides hold (a partial
-    read-back is not a removal)."""
+    """Whether value ``b`` of field ``name`` says nothing that ``a`` does not, after the one normalisation: texts
+    trimmed, blanks equal, registration numbers as the local uniqueness check compares them, several national
+    names against the same names as one text, many relationships as sets. For every field but the address that
+    is equality. An address ``b`` is the same when each part it holds, ``a`` holds alike: a partial read-back (only
+    country and locality) is not a removal, but an edited or an added part is a change."""
     a, b = normalize_value(name, a), normalize_value(name, b)
     if name in RELATIONSHIPS:
         return sorted(a) == sorted(b) if RELATIONSHIPS[name].many else a == b
@@ -183,8 +184,7 @@ def same_value(name: str, a: Any, b: Any) -> bool:
     if ATTRIBUTES[name].type == 'address':
         if not a or not b:
             return not a and not b
-        common = set(a) & set(b)
-        return bool(common) and all(a[key] == b[key] for key in common)
+        return all(a.get(key) == part for key, part in b.items())
     return a == b
 
 
@@ -495,7 +495,7 @@ def _annotation(spec: AttributeSpec) -> Any:
     elif spec.type == 'uri':
         kind = LinkIn
     elif spec.type == 'state':
-        kind = Literal[tuple(MODERATION_STATES)]
+        kind = Literal[MODERATION_STATES]
     else:
         kind = _text(spec.max_length)
     return kind | None
