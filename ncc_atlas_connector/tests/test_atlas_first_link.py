@@ -1,4 +1,9 @@
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 from odoo.tests import tagged
+
+from odoo.addons.ncc_atlas_connector.atlas import UnexpectedAnswerError
 
 from .atlas_common import AtlasCase
 
@@ -109,3 +114,53 @@ class TestAtlasFirstLink(AtlasCase):
         self.assertEqual(partner.ncc_sync_state, "synced", partner.ncc_sync_error)
         sent = [request["body"]["data"]["attributes"] for request in self.sandbox.requests("PATCH", PATCH)]
         self.assertEqual(sent[-1], {"field_phone_number": "+352 20 00 00 01"}, "only the real change is sent")
+
+
+class _ProxyRefusingEverything(BaseHTTPRequestHandler):
+    """A proxy in front of the Atlas that answers every request with its own HTML 400 page."""
+
+    PAGE = b"<html><body><h1>400 Bad Request</h1>Request Header Or Cookie Too Large</body></html>"
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        self.send_response(400)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(self.PAGE)))
+        self.end_headers()
+        self.wfile.write(self.PAGE)
+
+    do_POST = do_PATCH = do_GET
+
+
+@tagged("post_install", "-at_install")
+class TestAtlasAnswerNotFromTheAtlas(AtlasCase):
+    """A 400 that is not a JSON:API error is not the record's fault: retried a bounded number of times across
+    runs, each answer kept in the sync log, then reported in words."""
+
+    def test_retried_then_reported_in_words(self):
+        proxy = ThreadingHTTPServer(("127.0.0.1", 0), _ProxyRefusingEverything)
+        threading.Thread(target=proxy.serve_forever, daemon=True).start()
+        self.addCleanup(proxy.server_close)
+        self.addCleanup(proxy.shutdown)
+        self.env["ir.config_parameter"].sudo().set_param(
+            "ncc_atlas_connector.url", f"http://127.0.0.1:{proxy.server_address[1]}/jsonapi")
+        partner = self.approved_applicant()
+        cron = self.env.ref("ncc_atlas_connector.ir_cron_ncc_atlas_push")
+        for attempt in range(1, UnexpectedAnswerError.max_attempts):
+            with self.enter_registry_test_mode():
+                cron.method_direct_trigger()
+            self.assertEqual((partner.ncc_sync_state, partner.ncc_sync_attempts), ("pending", attempt),
+                             "not the record's fault: tried again later")
+            self.assertTrue(partner.ncc_next_attempt)
+            partner.with_context(ncc_atlas_write=True).ncc_next_attempt = False  # as if the wait were over
+        with self.enter_registry_test_mode():
+            cron.method_direct_trigger()
+        self.assertEqual(partner.ncc_sync_state, "error")
+        self.assertIn("not a problem of the registration", partner.ncc_sync_error)
+        self.assertNotIn("<html>", partner.ncc_sync_error)
+        logs = partner.ncc_sync_log_ids
+        self.assertEqual(len(logs), UnexpectedAnswerError.max_attempts)
+        self.assertEqual(set(logs.mapped("outcome")), {"unexpected"})
+        self.assertIn("Request Header Or Cookie Too Large", logs[0].response_excerpt)
