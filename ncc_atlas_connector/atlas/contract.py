@@ -190,9 +190,9 @@ def national_names(value: Any) -> list[str]:
     for item in items:
         if isinstance(item, Mapping):  # a Drupal text item {"value": ...}
             item = item.get('value')
-        item = clean_text(item) if isinstance(item, str) else None
-        if item and item not in names:
-            names.append(item)
+        for name in national_names(item) if isinstance(item, (list, tuple)) else [clean_text(item)]:
+            if isinstance(name, str) and name and name not in names:
+                names.append(name)
     return names
 
 
