@@ -1,8 +1,9 @@
-"""The ECCC Atlas in plain Python: documents and client. Imports nothing from Odoo. (The local sandbox Atlas used
-by the tests is not part of the addon: see ``atlas_sandbox/`` beside it.)
+"""The ECCC Atlas in plain Python: the contract, documents and client. Imports nothing from Odoo. (The local
+sandbox Atlas used by the tests is not part of the addon: see ``atlas_sandbox/`` beside it.)
 
 Data flows one way: plain values (a dict keyed by Atlas field names) -> JSON:API documents -> HTTP -> Atlas, and
-back the same road. See ``shared/spec/atlas-api.md`` for the contract.
+back the same road. ``contract`` states the Atlas's tables once (fields, limits, vocabularies, states, outcomes,
+normalisation); see ``shared/spec/atlas-api.md`` for the contract itself.
 """
 
 from .client import (
@@ -13,35 +14,55 @@ from .client import (
     Exchange,
     NotFoundError,
     RetryableError,
+    UnexpectedAnswerError,
     UnknownOutcomeError,
     ValidationError,
 )
-from .documents import (
+from .contract import (
     ATTRIBUTES,
+    BOOL_ATTRIBUTES,
+    ECCC_STATES,
+    EXCHANGE_OUTCOMES,
+    MODERATION_STATE_LABELS,
     MODERATION_STATES,
     NCC_STATES,
     RELATIONSHIPS,
     TAXONOMY_DIMENSIONS,
+    TEXT_ATTRIBUTES,
     VOCABULARIES,
+    VOCABULARY_LABELS,
     AttributeSpec,
-    ErrorObject,
     RelationshipSpec,
+    clean_text,
+    national_names,
+    national_names_text,
+    registration_number_key,
+)
+from .documents import (
+    ErrorObject,
     RemoteCluster,
     Term,
     build_create,
     build_update,
     diff_values,
     normalize_values,
+    same_value,
     validate_attributes,
 )
 
 __all__ = [
     'ATTRIBUTES',
+    'BOOL_ATTRIBUTES',
+    'ECCC_STATES',
+    'EXCHANGE_OUTCOMES',
     'MODERATION_STATES',
+    'MODERATION_STATE_LABELS',
     'NCC_STATES',
     'RELATIONSHIPS',
     'TAXONOMY_DIMENSIONS',
+    'TEXT_ATTRIBUTES',
     'VOCABULARIES',
+    'VOCABULARY_LABELS',
     'AtlasClient',
     'AtlasError',
     'AtlasSettings',
@@ -54,11 +75,17 @@ __all__ = [
     'RemoteCluster',
     'RetryableError',
     'Term',
+    'UnexpectedAnswerError',
     'UnknownOutcomeError',
     'ValidationError',
     'build_create',
     'build_update',
+    'clean_text',
     'diff_values',
+    'national_names',
+    'national_names_text',
     'normalize_values',
+    'registration_number_key',
+    'same_value',
     'validate_attributes',
 ]

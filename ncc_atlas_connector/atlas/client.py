@@ -27,10 +27,8 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 from urllib3.util.retry import Retry
 
+from .contract import EXCHANGE_OUTCOMES, RELATIONSHIPS, UUID_RE, VOCABULARIES, clean_text
 from .documents import (
-    RELATIONSHIPS,
-    UUID_RE,
-    VOCABULARIES,
     ErrorObject,
     RemoteCluster,
     Term,
@@ -44,6 +42,8 @@ _logger = logging.getLogger(__name__)
 JSONAPI = 'application/vnd.api+json'
 KEY_PARAM = 'api-key'
 MAX_PAGE = 50
+#: Empty pages in a row after which a listing stops following its next links.
+MAX_EMPTY_PAGES = 3
 EXCERPT_MAX = 4096
 #: Statuses on which a read is retried: the request was not (or harmlessly) processed. 500 is not among them
 #: (spec §7): Drupal answers 500 on a PHP error that repeats on every attempt.
@@ -138,6 +138,21 @@ class UnknownOutcomeError(AtlasError):
     look the registration up first (registration number + country, else owner + title)."""
 
 
+class UnexpectedAnswerError(RetryableError, UnknownOutcomeError):
+    """A refusal (400/409/422) that is not a JSON:API error document: an HTML page or an empty body, e.g. from a
+    proxy in front of the Atlas. Not the record's fault (only a JSON:API validation error is): retry it, at most
+    ``max_attempts`` times in all (across runs), then tell a person in words. A write may have reached the Atlas:
+    as after an :class:`UnknownOutcomeError`, look the registration up before sending it again."""
+
+    max_attempts = 5
+
+    def gave_up(self, attempts: int) -> str:
+        """The words for a person once the attempts are spent."""
+        return (f'The Atlas, or a server in front of it, answered {attempts} times with HTTP {self.status or "?"} '
+                'and a page that is not an Atlas answer. This is not a problem of the registration: check the '
+                'Atlas URL and any proxy (the sync log holds the answers), then retry.')
+
+
 # --------------------------------------------------------------------------------------------------------------------
 # Settings
 # --------------------------------------------------------------------------------------------------------------------
@@ -226,7 +241,7 @@ class Exchange:
     path: str
     status: int | None
     duration_ms: int
-    outcome: str  # 'ok', or 'validation', 'authentication', 'not_found', 'retryable', 'unknown', 'error'
+    outcome: str  # a key of contract.EXCHANGE_OUTCOMES
     error: str | None = None
     request_excerpt: str | None = None
     response_excerpt: str | None = None
@@ -239,12 +254,14 @@ class Exchange:
 
 
 _OUTCOMES = {
+    UnexpectedAnswerError: 'unexpected',
     ValidationError: 'validation',
     AuthenticationError: 'authentication',
     NotFoundError: 'not_found',
     RetryableError: 'retryable',
     UnknownOutcomeError: 'unknown',
 }
+assert set(_OUTCOMES.values()) | {'ok', 'error'} == set(EXCHANGE_OUTCOMES)
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -405,12 +422,13 @@ class AtlasClient:
 
     def find_clusters(self, registration_number: str, country_uuid: str) -> list[RemoteCluster]:
         """Registrations with this registration number in this country (the duplicate search before a create)."""
-        if not isinstance(registration_number, str) or not registration_number.strip():
+        registration_number = clean_text(registration_number)
+        if not isinstance(registration_number, str):
             raise ValueError('a registration number is needed to search the Atlas')
         params = [
             ('filter[reg][path]', 'field_registration_number'),
             ('filter[reg][operator]', '='),
-            ('filter[reg][value]', registration_number),
+            ('filter[reg][value]', registration_number),  # trimmed: the filter matches exactly
             ('filter[ctry][path]', 'field_country.id'),
             ('filter[ctry][operator]', '='),
             ('filter[ctry][value]', _check_uuid(country_uuid, 'country term')),
@@ -424,7 +442,8 @@ class AtlasClient:
 
     def find_by_title(self, owner_uuid: str, title: str) -> list[RemoteCluster]:
         """Registrations of this owner with exactly this title (the fallback look-up after a lost answer)."""
-        if not isinstance(title, str) or not title.strip():
+        title = clean_text(title)
+        if not isinstance(title, str):
             raise ValueError('a title is needed to search the Atlas')
         params = [
             ('filter[uid.id][value]', _check_uuid(owner_uuid, 'user')),
@@ -492,37 +511,61 @@ class AtlasClient:
 
     def _list(self, path: str, params: list, what: str) -> Iterator[dict]:
         params = params + [('page[limit]', str(self.settings.page_size))]
+        own = params  # the listing's own query: kept on every page whose link leaves parts of it out
         seen: set = set()
+        empty = 0
         while True:
-            page = (path, tuple(params))
+            page = (path, tuple(sorted(params)))
             if page in seen:
                 raise AtlasError(f'The Atlas sent the same next-page link twice while listing {what}.')
             if seen and self.settings.page_pause:
                 time.sleep(self.settings.page_pause)
             seen.add(page)
             result = self._get(path, params, what)
-            data = result.document.get('data') if isinstance(result.document, Mapping) else None
+            if not isinstance(result.document, Mapping):
+                raise AtlasError(f'The Atlas answered {what} without a JSON:API document.', result.status)
+            data = result.document.get('data')
+            if data is None:
+                data = []  # a page may come without data (spec §4): its next link still counts
             if not isinstance(data, list):
                 raise AtlasError(f'The Atlas answered {what} without a list of resources.', result.status)
+            empty = 0 if data else empty + 1
+            if empty > MAX_EMPTY_PAGES:
+                return  # a run of empty pages that link on and on: the list is over
             yield from data
             next_link = (result.document.get('links') or {}).get('next')
             href = next_link.get('href') if isinstance(next_link, Mapping) else next_link
-            if not href or not data:
+            if not href or not isinstance(href, str):
                 return
-            path, params = self._follow(href)
+            path, params = self._follow(href, path, own)
 
-    def _follow(self, href: str) -> tuple[str, list]:
-        """Path and query of a ``links.next``, to be called on the configured root: only its path and query are
-        used, so the key never goes to another host, and a Drupal behind a TLS proxy that writes its links with
-        http:// or an inner host name still pages. Drupal copies the request's query into its links, the key
-        too when sent as a parameter: it is dropped here and added again by the transport."""
-        parts = urlsplit(href)
+    def _follow(self, href: str, path: str = '/', own: Iterable = ()) -> tuple[str, list]:
+        """Path (relative to the JSON:API root) and query of a ``links.next``, to be called on the configured root.
+
+        The link may be absolute or relative to the JSON:API root (``node/cluster?page[offset]=50``, or only a
+        query). Of an absolute link only the path and query are used, so the key never goes to another host, and a
+        Drupal behind a TLS proxy that writes its links with http:// or an inner host name still pages. A link may
+        leave out the listing's own ``page[limit]``, ``sort`` or filters: each parameter it does not name is kept
+        from the listing. Drupal copies the request's query into its links, the key too when sent as a parameter:
+        it is dropped here and added again by the transport."""
+        parts = urlsplit(href.strip())
         root_path = self._root.path.rstrip('/')
-        if parts.path != root_path and not parts.path.startswith(root_path + '/'):
-            raise AtlasError('The Atlas sent a next-page link outside its JSON:API root; refusing to follow it: '
-                             f'{self._redact(urlunsplit(parts._replace(query="")))}')
+        link_path = parts.path
+        if not link_path:
+            relative = path  # a query alone: the same listing
+        elif parts.scheme or parts.netloc or link_path.startswith('/'):
+            if link_path != root_path and not link_path.startswith(root_path + '/'):
+                if parts.scheme or parts.netloc:
+                    raise AtlasError('The Atlas sent a next-page link outside its JSON:API root; refusing to follow '
+                                     f'it: {self._redact(urlunsplit(parts._replace(query="")))}')
+                link_path = root_path + link_path  # "/node/cluster": relative to the root
+            relative = link_path[len(root_path):] or '/'
+        else:
+            relative = '/' + link_path  # "node/cluster": relative to the root
         params = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != KEY_PARAM]
-        return parts.path[len(root_path):] or '/', params
+        named = {key for key, _value in params}
+        params += [(key, value) for key, value in own if key not in named and not key.startswith('page[offset]')]
+        return relative, params
 
     def _get(self, path: str, params: list, what: str) -> _Result:
         return self._exchange('GET', path, params, None, what)
@@ -701,6 +744,10 @@ class AtlasClient:
         if code == 404:
             return NotFoundError(f'{what[0].upper()}{what[1:]} does not exist on the Atlas (HTTP 404).', status,
                                  errors)
+        if code in (400, 409, 422) and not errors:
+            return UnexpectedAnswerError(
+                f'The Atlas, or a server in front of it, refused {what} with HTTP {code} and an answer that is not '
+                f'an Atlas error ({reason or "no reason given"}); trying again later.', status, errors)
         if code in (400, 409, 422):
             return ValidationError(f'The Atlas refused {what}: {details or f"HTTP {code}"}', status, errors)
         if code in RETRY_STATUSES and (not write or code in WRITE_NOT_APPLIED):

@@ -3,23 +3,23 @@ values.
 
 Plain values are a ``dict`` keyed by Atlas field names (spec §5):
 
-- attributes hold plain Python values: ``str``, ``bool``, ``field_address`` as
-  ``{"country_code", "locality", "address_line1"}``, ``field_url`` as a plain URI string, ``moderation_state`` as
-  ``str``;
+- attributes hold plain Python values: trimmed ``str``, ``bool``, ``field_address`` as the parts of
+  ``{"country_code", "locality", "address_line1"}`` that are set, ``field_url`` as a plain URI string,
+  ``field_institution_name_in_nation`` as a ``str`` or, when the Atlas holds several names, a list of them,
+  ``moderation_state`` as ``str``;
 - single relationships (``field_cluster_type``, ``field_country``) hold a term UUID or ``None``;
 - many relationships hold a list of term UUIDs.
 
 This module turns plain values into JSON:API create and update documents, computes what changed between two sets
-of plain values, parses what the Atlas sends back (with its quirks, spec §4) and validates incoming attributes the
-way Drupal does (used by the sandbox, so that the client and the sandbox share one definition of the contract).
-It imports nothing from Odoo and knows no Odoo field name.
+of plain values, parses what the Atlas sends back (with its quirks, spec §4) and validates attributes the way
+Drupal does. The tables it builds on are in ``contract.py``. It imports nothing from Odoo and knows no Odoo field
+name.
 """
 
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from types import MappingProxyType
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -36,121 +36,44 @@ from pydantic import (
 )
 from pydantic import ValidationError as PydanticValidationError
 
-CLUSTER_TYPE = 'node--cluster'
-TERM_TYPE_PREFIX = 'taxonomy_term--'
-
-VOCABULARIES = (
-    'country',
-    'cluster_type',
-    'fields_of_activity',
-    'cluster_thematic_area',
-    'sectors',
-    'technologies',
-    'use_cases',
+from .contract import (
+    ADDRESS_ALL_KEYS,
+    ADDRESS_KEYS,
+    ATTRIBUTES,
+    BOOL_ATTRIBUTES,
+    CLUSTER_TYPE,
+    ECCC_STATES,
+    EMAIL_MAX,
+    LONG_TEXT,
+    MODERATION_STATES,
+    NCC_STATES,
+    READ_ONLY_ATTRIBUTES,
+    RELATIONSHIPS,
+    SHORT_TEXT,
+    TAXONOMY_DIMENSIONS,
+    TERM_TYPE_PREFIX,
+    URI_MAX,
+    UUID_RE,
+    VOCABULARIES,
+    AttributeSpec,
+    RelationshipSpec,
+    clean_text,
+    national_names,
+    national_names_text,
+    registration_number_key,
 )
 
-MODERATION_STATES = ('draft', 'ready_for_publication', 'to_be_rejected', 'published', 'revision_requested', 'rejected')
-#: The states an NCC key may set (spec §6); the others belong to the ECCC.
-NCC_STATES = ('draft', 'ready_for_publication', 'to_be_rejected')
+__all__ = [  # the contract's tables, re-exported for the modules that read them from here
+    'ADDRESS_ALL_KEYS', 'ADDRESS_KEYS', 'ATTRIBUTES', 'BOOL_ATTRIBUTES', 'CLUSTER_TYPE', 'ECCC_STATES', 'EMAIL_MAX',
+    'LONG_TEXT', 'MODERATION_STATES', 'NCC_STATES', 'READ_ONLY_ATTRIBUTES', 'RELATIONSHIPS', 'SHORT_TEXT',
+    'TAXONOMY_DIMENSIONS', 'TERM_TYPE_PREFIX', 'URI_MAX', 'UUID_RE', 'VOCABULARIES', 'AttributeSpec',
+    'ErrorObject', 'Problem', 'RelationshipSpec', 'RemoteCluster', 'Term', 'build_create', 'build_update',
+    'diff_values', 'normalize_value', 'normalize_values', 'parse_errors', 'same_value', 'validate_attributes',
+    'values_from_resource',
+]
 
-SHORT_TEXT = 400
-LONG_TEXT = 800
-EMAIL_MAX = 254  # RFC 5321 path limit, as Drupal's email field
-URI_MAX = 2048  # Drupal link field
-
-ADDRESS_KEYS = ('country_code', 'locality', 'address_line1')
-#: Sub-fields Drupal's address field accepts (and returns, null when unset).
-ADDRESS_ALL_KEYS = (
-    'langcode', 'country_code', 'administrative_area', 'locality', 'dependent_locality', 'postal_code',
-    'sorting_code', 'address_line1', 'address_line2', 'address_line3', 'organization', 'given_name',
-    'additional_name', 'family_name',
-)
-
-UUID_RE = re.compile(r'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
-
-
-@dataclass(frozen=True)
-class AttributeSpec:
-    """One attribute of ``node--cluster`` (spec §5).
-
-    ``type`` is one of ``string``, ``email``, ``bool``, ``address``, ``uri``, ``state``;
-    ``max_length`` applies to strings (``None``: no limit known); ``required`` marks the ``*`` of spec §5
-    (required by the clients before a registration may leave draft, not by the Atlas on create).
-    """
-
-    name: str
-    type: str
-    max_length: int | None = None
-    required: bool = False
-    label: str = ''
-
-
-@dataclass(frozen=True)
-class RelationshipSpec:
-    """One relationship of ``node--cluster`` to a vocabulary; ``many`` when it holds a list of terms.
-
-    ``sent_by_default`` is False for ``field_country``: the Atlas derives it from the address, and sending it is
-    a client setting (spec §5).
-    """
-
-    name: str
-    vocabulary: str
-    many: bool
-    required: bool = False
-    sent_by_default: bool = True
-    label: str = ''
-
-
-def _attributes(*specs: AttributeSpec) -> Mapping[str, AttributeSpec]:
-    return MappingProxyType({spec.name: spec for spec in specs})
-
-
-ATTRIBUTES: Mapping[str, AttributeSpec] = _attributes(
-    AttributeSpec('title', 'string', 500, True, 'Name in English'),
-    AttributeSpec('field_institution_name_in_nation', 'string', SHORT_TEXT, True, 'Name in the national language'),
-    AttributeSpec('field_entity_department', 'string', SHORT_TEXT, False, 'Entity or department'),
-    AttributeSpec('field_address', 'address', None, True, 'Address'),
-    AttributeSpec('field_general_contact_e_mail', 'email', EMAIL_MAX, True, 'General contact e-mail'),
-    AttributeSpec('field_phone_number', 'string', 50, False, 'Phone number'),
-    AttributeSpec('field_url', 'uri', URI_MAX, True, 'Website'),
-    AttributeSpec('field_registration_number', 'string', 100, False, 'Registration number'),
-    AttributeSpec('field_question_headquarter', 'bool', None, True, 'Is this the main seat?'),
-    # The three free texts below have no published limit; the short text limit is the safe assumption.
-    AttributeSpec('field_headquarter', 'string', SHORT_TEXT, False, 'Headquarter'),
-    AttributeSpec('field_question_subsidiaries', 'bool', None, True, 'Subsidiaries in other EU/EEA/EFTA states?'),
-    AttributeSpec('field_subsidiaries_eu', 'string', SHORT_TEXT, False, 'Subsidiaries'),
-    AttributeSpec('field_question_majority', 'bool', None, True, 'Majority shares held outside the Member State?'),
-    AttributeSpec('field_majority_shares_noneu', 'string', SHORT_TEXT, False, 'Majority shareholders'),
-    AttributeSpec('field_article_136_compliance', 'bool', None, True, 'Art. 136 Financial Regulation compliance'),
-    AttributeSpec('field_data_sharing_consent', 'bool', None, True, 'Data sharing consent'),
-    AttributeSpec('field_first_name', 'string', SHORT_TEXT, True, 'Contact first name'),
-    AttributeSpec('field_family_name', 'string', SHORT_TEXT, True, 'Contact family name'),
-    AttributeSpec('field_e_mail', 'email', EMAIL_MAX, True, 'Contact e-mail'),
-    AttributeSpec('field_position', 'string', SHORT_TEXT, False, 'Contact position'),
-    AttributeSpec('field_representative_phone_numbe', 'string', 50, False, 'Contact direct line'),
-    AttributeSpec('field_field_of_activity_descr', 'string', LONG_TEXT, True, 'Expertise, detailed description'),
-    AttributeSpec('field_goals_to_achieve', 'string', LONG_TEXT, False, 'Goals to achieve'),
-    AttributeSpec('field_goals_to_contribute', 'string', LONG_TEXT, False, 'Goals to contribute'),
-    AttributeSpec('moderation_state', 'state', None, False, 'Moderation state'),
-)
-
-RELATIONSHIPS: Mapping[str, RelationshipSpec] = MappingProxyType({spec.name: spec for spec in (
-    RelationshipSpec('field_cluster_type', 'cluster_type', False, True, label='Organisation type'),
-    RelationshipSpec('field_field_of_activity', 'fields_of_activity', True, True, label='Fields of activity'),
-    RelationshipSpec('field_cluster_thematic_area', 'cluster_thematic_area', True, label='Knowledge domains'),
-    RelationshipSpec('field_sectors', 'sectors', True, label='Sectors'),
-    RelationshipSpec('field_technologies', 'technologies', True, label='Technologies'),
-    RelationshipSpec('field_use_cases', 'use_cases', True, label='Use cases'),
-    RelationshipSpec('field_country', 'country', False, sent_by_default=False, label='Country'),
-)})
-
-#: At least one of these must hold a term before a registration leaves draft (spec §5).
-TAXONOMY_DIMENSIONS = ('field_cluster_thematic_area', 'field_sectors', 'field_technologies', 'field_use_cases')
-
-#: Attributes the Atlas computes; a client may not write them (Drupal answers 403).
-READ_ONLY_ATTRIBUTES = ('changed', 'created', 'drupal_internal__nid', 'drupal_internal__vid', 'revision_timestamp',
-                        'uuid', 'langcode', 'status', 'promote', 'sticky', 'default_langcode',
-                        'revision_translation_affected', 'path', 'revision_log')
+NATIONAL_NAME = 'field_institution_name_in_nation'
+REGISTRATION_NUMBER = 'field_registration_number'
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -170,27 +93,34 @@ def _blank(value: Any) -> bool:
 
 
 def _plain_address(value: Any) -> dict | None:
-    """The three address parts we manage, or None when the address is not complete (it is sent only when all three
-    are set)."""
+    """The parts of the address we manage that are there, trimmed (the Atlas may return only some of them, e.g.
+    country and locality); None when none is."""
     if not isinstance(value, Mapping):
         return None
-    address = {key: value.get(key) or None for key in ADDRESS_KEYS}
-    if not all(address.values()):
-        return None
-    return address
+    address = {key: clean_text(value.get(key)) for key in ADDRESS_KEYS}
+    address = {key: part for key, part in address.items() if part}
+    return address or None
+
+
+def _complete_address(value: Any) -> dict | None:
+    """The address as it may be sent: all three parts, else nothing (spec §5)."""
+    address = _plain_address(value)
+    return address if address and len(address) == len(ADDRESS_KEYS) else None
 
 
 def _plain_uri(value: Any) -> str | None:
     if isinstance(value, Mapping):
         value = value.get('uri')
-    return value or None
+    return clean_text(value) if isinstance(value, str) else None
 
 
-def _plain_first(value: Any) -> Any:
-    """``field_institution_name_in_nation`` may come back as a list (empty or one element)."""
+def _plain_names(value: Any) -> str | list | None:
+    """``field_institution_name_in_nation``: a text, or a list of names on some Atlas sites (empty, one or
+    several). Several stay a list, every name kept; one is a text."""
     if isinstance(value, (list, tuple)):
-        return value[0] if value else None
-    return value
+        names = national_names(value)
+        return names if len(names) > 1 else (names[0] if names else None)
+    return clean_text(value)
 
 
 def _plain_single(value: Any) -> str | None:
@@ -216,8 +146,8 @@ def _plain_many(value: Any) -> list:
 
 
 def normalize_value(name: str, value: Any) -> Any:
-    """The plain form of one field's value: blanks become None (or [] for many relationships), the read-back quirks
-    are undone, an incomplete address is None."""
+    """The plain form of one field's value: texts trimmed, blanks None (or [] for many relationships), the
+    read-back quirks undone (URL object, names as a list), an address holding the parts that are there."""
     if _field_kind(name) == 'relationship':
         return _plain_many(value) if RELATIONSHIPS[name].many else _plain_single(value)
     spec = ATTRIBUTES[name]
@@ -225,17 +155,11 @@ def normalize_value(name: str, value: Any) -> Any:
         return _plain_address(value)
     if spec.type == 'uri':
         return _plain_uri(value)
-    if name == 'field_institution_name_in_nation':
-        value = _plain_first(value)
+    if name == NATIONAL_NAME:
+        return _plain_names(value)
+    value = clean_text(value)
     if _blank(value):
         return None
-    return value
-
-
-def _comparable(name: str, value: Any) -> Any:
-    value = normalize_value(name, value)
-    if name in RELATIONSHIPS and RELATIONSHIPS[name].many:
-        return tuple(sorted(value))
     return value
 
 
@@ -244,19 +168,38 @@ def normalize_values(values: Mapping[str, Any]) -> dict:
     return {name: normalize_value(name, value) for name, value in values.items()}
 
 
+def same_value(name: str, a: Any, b: Any) -> bool:
+    """Whether value ``b`` of field ``name`` says nothing that ``a`` does not, after the one normalisation: texts
+    trimmed, blanks equal, registration numbers as the local uniqueness check compares them, several national
+    names against the same names as one text, many relationships as sets. For every field but the address that
+    is equality. An address ``b`` is the same when each part it holds, ``a`` holds alike: a partial read-back (only
+    country and locality) is not a removal, but an edited or an added part is a change."""
+    a, b = normalize_value(name, a), normalize_value(name, b)
+    if name in RELATIONSHIPS:
+        return sorted(a) == sorted(b) if RELATIONSHIPS[name].many else a == b
+    if name == REGISTRATION_NUMBER:
+        return registration_number_key(a) == registration_number_key(b)
+    if name == NATIONAL_NAME:
+        return national_names(a) == national_names(b)
+    if ATTRIBUTES[name].type == 'address':
+        if not a or not b:
+            return not a and not b
+        return all(a.get(key) == part for key, part in b.items())
+    return a == b
+
+
 def diff_values(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict:
     """What ``new`` changes compared with ``old``, as plain values.
 
     Only the keys of ``new`` are compared: a key absent from ``new`` is not managed and never cleared (pass
-    ``None`` to clear a field). Many-relationships compare as sets; blanks ('' / None / []) are equal; the read-back
-    quirks of ``old`` (URL object, name as list) are undone before comparing. A ``moderation_state`` of None in
+    ``None`` to clear a field). Values are compared by :func:`same_value`. A ``moderation_state`` of None in
     ``new`` means "leave the state alone".
     """
     changed = {}
     for name, value in new.items():
         if name == 'moderation_state' and value is None:
             continue
-        if _comparable(name, old.get(name)) != _comparable(name, value):
+        if not same_value(name, old.get(name), value):
             changed[name] = normalize_value(name, value)
     return changed
 
@@ -282,10 +225,18 @@ def _wire_relationship(name: str, value: Any) -> dict:
     return {'data': _linkage(name, value) if value else None}
 
 
-def _document(values: Mapping[str, Any], uuid: str | None = None, keep_blank: bool = False) -> dict:
+def _document(values: Mapping[str, Any], uuid: str | None = None, keep_blank: bool = False,
+              names_as_list: bool = False) -> dict:
     attributes, relationships = {}, {}
     for name, value in values.items():
         value = normalize_value(name, value)
+        if name == 'field_address':
+            value = _complete_address(value)
+            if value is None:
+                continue  # an address is sent only complete, and never cleared
+        if name == NATIONAL_NAME and value is not None:
+            # An Atlas that holds a list of names is sent a list; one that holds a text, a text.
+            value = national_names(value) if names_as_list else national_names_text(value)
         if not keep_blank and _blank(value):
             continue
         if name in ATTRIBUTES:
@@ -310,11 +261,14 @@ def build_create(values: Mapping[str, Any]) -> dict:
 def build_update(uuid: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> dict | None:
     """The JSON:API document that updates registration ``uuid`` from ``old`` (best: the Atlas's own values, as read
     back) to ``new``, holding only what changed; None when nothing did. A cleared field is sent as null (an
-    attribute or single relationship) or ``[]`` (a many relationship)."""
+    attribute or single relationship) or ``[]`` (a many relationship); an address only when complete."""
     changes = diff_values(old, new)
     if not changes:
         return None
-    return _document(changes, uuid=uuid, keep_blank=True)
+    document = _document(changes, uuid=uuid, keep_blank=True,
+                         names_as_list=isinstance(normalize_value(NATIONAL_NAME, old.get(NATIONAL_NAME)), list))
+    data = document['data']
+    return document if data['attributes'] or data.get('relationships') else None
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -358,7 +312,8 @@ class RemoteCluster(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: str
-    changed: datetime
+    #: None when the Atlas left it out of the resource: the values are compared then (spec §4).
+    changed: datetime | None = None
     moderation_state: str | None = None
     owner: str | None = None
     #: The ECCC's words with a state it set (Drupal's revision log message), e.g. what to revise.
@@ -385,8 +340,8 @@ class RemoteCluster(BaseModel):
 
     @field_validator('changed')
     @classmethod
-    def _changed_is_aware(cls, value: datetime) -> datetime:
-        return _aware(value)
+    def _changed_is_aware(cls, value: datetime | None) -> datetime | None:
+        return _aware(value) if value is not None else None
 
     @property
     def title(self) -> str | None:

@@ -9,22 +9,22 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..atlas import (
-    ATTRIBUTES,
-    RELATIONSHIPS,
     VOCABULARIES,
     AtlasClient,
     AtlasError,
     AtlasSettings,
     AuthenticationError,
     RetryableError,
+    UnexpectedAnswerError,
     UnknownOutcomeError,
     ValidationError,
     diff_values,
 )
+from .atlas_mapping import PARAM_PREFIX as PARAM
+from .atlas_mapping import field_label
 
 _logger = logging.getLogger(__name__)
 
-PARAM = "ncc_atlas_connector."
 # Waits between attempts after a retryable failure: 1, 2, 4 ... minutes, at most 6 hours, with jitter.
 RETRY_BASE_MINUTES = 1
 RETRY_MAX_MINUTES = 360
@@ -254,6 +254,13 @@ class NccAtlasSync(models.AbstractModel):
     def _retry_later(self, partners, exc):
         for partner in partners:
             attempts = partner.ncc_sync_attempts + 1
+            if isinstance(exc, UnexpectedAnswerError) and attempts >= exc.max_attempts:
+                # Bounded: then words for a person, and a fresh count should someone retry it.
+                partner.with_context(ncc_atlas_write=True).write({
+                    "ncc_sync_state": "error", "ncc_sync_error": exc.gave_up(attempts), "ncc_sync_attempts": 0,
+                    "ncc_next_attempt": False,
+                })
+                continue
             delay = min(RETRY_BASE_MINUTES * 2 ** (attempts - 1), RETRY_MAX_MINUTES) * 60
             delay = max(delay * random.uniform(0.8, 1.2), getattr(exc, "retry_after", None) or 0)
             partner.with_context(ncc_atlas_write=True).write({
@@ -328,17 +335,26 @@ class NccAtlasSync(models.AbstractModel):
     def _merge(self, partner, remote, values, conf, before_write=lambda: None):
         """Three-way merge against the values of the last sync: take what only the Atlas changed, send what only
         Odoo changed; what both changed differently is a conflict for the policy (or a person) to settle.
+
+        With no sync base (an application linked to a registration the look-up found on the Atlas), nobody can
+        tell which side changed a value: someone at the NCC or the ECCC may have edited it there. Every value that
+        differs is then a conflict, settled by the same policy. Values are compared after the one normalisation
+        of the contract (trimmed, registration numbers as the uniqueness check compares them).
         Returns the values to send, or None when a person must decide."""
-        base = partner.ncc_synced_values
-        if not base:
-            return values  # just linked: the local registration is the reference
         keys = [k for k in values if k != "moderation_state"]
         remote_values = {k: remote.values.get(k) for k in keys}
-        remote_changed = set(diff_values({k: base.get(k) for k in keys}, remote_values))
-        if not remote_changed:
-            return values  # the usual case: only Odoo changed, nothing to take or to settle
-        local_changed = set(diff_values({k: base.get(k) for k in keys}, values))
         differs = set(diff_values(remote_values, values))
+        if not differs:
+            return values  # the Atlas holds what Odoo holds: nothing to take or to settle
+        base = partner.ncc_synced_values
+        if base:
+            base = {k: base.get(k) for k in keys}
+            remote_changed = set(diff_values(base, remote_values))
+            if not remote_changed:
+                return values  # the usual case: only Odoo changed
+            local_changed = set(diff_values(base, values))
+        else:
+            remote_changed = local_changed = differs
         conflicts = sorted(remote_changed & local_changed & differs)
         take = (remote_changed - local_changed) & differs
         if conflicts:
@@ -346,11 +362,13 @@ class NccAtlasSync(models.AbstractModel):
             if policy == "remote":
                 take |= set(conflicts)
             elif policy != "local":
+                labels = ", ".join(field_label(k) for k in conflicts)
                 before_write()
                 partner.with_context(ncc_atlas_write=True).write({
                     "ncc_sync_state": "conflict",
-                    "ncc_sync_error": _("Changed both here and on the Atlas: %s",
-                                        ", ".join(_label(k) for k in conflicts)),
+                    "ncc_sync_error": _("Changed both here and on the Atlas: %s", labels) if base else _(
+                        "Linked to a registration found on the Atlas that differs from this one: %s. Nothing was "
+                        "overwritten: keep Odoo's values or take the Atlas's.", labels),
                 })
                 return None
         if take:
@@ -485,7 +503,3 @@ class _SavepointOnWrite:
         if self._savepoint is not None:
             self._savepoint.close(rollback=exc_type is not None)
 
-
-def _label(name):
-    spec = ATTRIBUTES.get(name) or RELATIONSHIPS.get(name)
-    return spec.label if spec and spec.label else name

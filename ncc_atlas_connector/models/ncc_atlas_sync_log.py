@@ -2,16 +2,8 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 
-# The client's outcome of an exchange (atlas.client.Exchange.outcome).
-OUTCOMES = [
-    ("ok", "Done"),
-    ("retryable", "Will retry"),
-    ("validation", "Refused"),
-    ("not_found", "Not found"),
-    ("unknown", "Unknown outcome"),
-    ("authentication", "Authentication failed"),
-    ("error", "Error"),
-]
+from .atlas_mapping import OUTCOME_SELECTION as OUTCOMES
+from .atlas_mapping import PARAM_PREFIX
 
 
 class NccAtlasSyncLog(models.Model):
@@ -77,7 +69,7 @@ class NccAtlasSyncLog(models.Model):
 
     @api.model
     def _cron_cleanup(self):
-        days = int(self.env["ir.config_parameter"].sudo().get_param("ncc_atlas_connector.log_days", 90))
+        days = int(self.env["ir.config_parameter"].sudo().get_param(PARAM_PREFIX + "log_days", 90))
         old = self.search([("create_date", "<", fields.Datetime.now() - timedelta(days=days))])
         old.unlink()
         return len(old)

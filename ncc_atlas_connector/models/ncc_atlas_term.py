@@ -1,14 +1,6 @@
 from odoo import api, fields, models
 
-VOCABULARIES = [
-    ("country", "Country"),
-    ("cluster_type", "Organisation type"),
-    ("fields_of_activity", "Field of activity (Art. 8(3))"),
-    ("cluster_thematic_area", "Knowledge domain"),
-    ("sectors", "Sector"),
-    ("technologies", "Technology"),
-    ("use_cases", "Use case"),
-]
+from .atlas_mapping import VOCABULARY_SELECTION as VOCABULARIES
 
 
 class NccAtlasTerm(models.Model):

@@ -13,8 +13,8 @@ from odoo import api, models
 from odoo.fields import Domain
 from odoo.tools.misc import clean_context
 
-from ..atlas.documents import UUID_RE
-from .res_partner_registration import TERM_VOCABULARIES
+from ..atlas.contract import UUID_RE
+from .atlas_mapping import TERM_VOCABULARIES
 
 TEMPLATE = "/ncc_atlas_connector/static/xls/ncc_registrations_import_template.xlsx"
 

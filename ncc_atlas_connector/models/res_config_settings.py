@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
-PARAM = "ncc_atlas_connector."
+from .atlas_mapping import PARAM_PREFIX as PARAM
 
 
 class ResConfigSettings(models.TransientModel):

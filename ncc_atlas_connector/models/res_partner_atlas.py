@@ -1,19 +1,20 @@
 from collections import defaultdict
-from datetime import timezone
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..atlas import ATTRIBUTES, RELATIONSHIPS, diff_values
-
-MODERATION_STATES = [
-    ("draft", "Draft"),
-    ("ready_for_publication", "Ready for publication"),
-    ("to_be_rejected", "To be rejected"),
-    ("published", "Published"),
-    ("revision_requested", "Revision requested"),
-    ("rejected", "Rejected"),
-]
+from ..atlas import BOOL_ATTRIBUTES, RELATIONSHIPS, diff_values, national_names, national_names_text
+from .atlas_mapping import (
+    ADDRESS_FIELDS,
+    ATTRIBUTE_FIELDS,
+    MODERATION_STATE_SELECTION,
+    RELATIONSHIP_FIELDS,
+    REPRESENTATIVE_FIELDS,
+    STATE_STAGE_KINDS,
+    SYNC_KEEPS_STAGE_STATES,
+    as_list,
+    naive_utc,
+)
 
 SYNC_STATES = [
     ("not_sent", "Not sent"),
@@ -24,47 +25,6 @@ SYNC_STATES = [
     ("needs_choice", "Needs a choice"),
 ]
 
-# The one mapping between the registration record and the Atlas (spec §5): Atlas attribute -> partner field path.
-# Read by the push (partner -> Atlas) and by the import and "take remote" (Atlas -> partner).
-ATTRIBUTE_FIELDS = {
-    "title": "name",
-    "field_institution_name_in_nation": "ncc_name_national",
-    "field_entity_department": "ncc_department",
-    "field_general_contact_e_mail": "email",
-    "field_phone_number": "phone",
-    "field_url": "website",
-    "field_registration_number": "company_registry",
-    "field_question_headquarter": "ncc_is_headquarters",
-    "field_headquarter": "ncc_headquarters_details",
-    "field_question_subsidiaries": "ncc_has_subsidiaries",
-    "field_subsidiaries_eu": "ncc_subsidiaries_details",
-    "field_question_majority": "ncc_has_majority_outside",
-    "field_majority_shares_noneu": "ncc_majority_outside_details",
-    "field_article_136_compliance": "ncc_no_exclusion",
-    "field_data_sharing_consent": "ncc_data_sharing_consent",
-    "field_field_of_activity_descr": "ncc_expertise_description",
-    "field_goals_to_achieve": "ncc_goals_to_achieve",
-    "field_goals_to_contribute": "ncc_goals_to_contribute",
-}
-# The contact person: attributes read from the representative child contact.
-REPRESENTATIVE_FIELDS = {
-    "field_first_name": "ncc_first_name",
-    "field_family_name": "ncc_family_name",
-    "field_e_mail": "email",
-    "field_position": "function",
-    "field_representative_phone_numbe": "phone",
-}
-RELATIONSHIP_FIELDS = {
-    "field_cluster_type": "ncc_cluster_type_id",
-    "field_field_of_activity": "ncc_field_of_activity_ids",
-    "field_cluster_thematic_area": "ncc_thematic_area_ids",
-    "field_sectors": "ncc_sector_ids",
-    "field_technologies": "ncc_technology_ids",
-    "field_use_cases": "ncc_use_case_ids",
-    "field_country": "ncc_country_term_id",
-}
-ADDRESS_FIELDS = {"country_code": "country_id", "locality": "city", "address_line1": "street"}
-
 # Partner fields whose change makes a synced registration pending again.
 SYNCED_PARTNER_FIELDS = (
     set(ATTRIBUTE_FIELDS.values()) | set(RELATIONSHIP_FIELDS.values()) | set(ADDRESS_FIELDS.values())
@@ -74,15 +34,13 @@ SYNCED_PARTNER_FIELDS = (
 PUBLISH_KINDS = ("approved", "eccc_review", "member")
 WITHDRAW_KINDS = ("rejected",)
 
-assert set(ATTRIBUTE_FIELDS) | set(REPRESENTATIVE_FIELDS) | {"field_address", "moderation_state"} == set(ATTRIBUTES)
-assert set(RELATIONSHIP_FIELDS) == set(RELATIONSHIPS)
-
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
     ncc_atlas_uuid = fields.Char("Atlas UUID", copy=False, readonly=True, index="btree_not_null")
-    ncc_atlas_state = fields.Selection(MODERATION_STATES, "Atlas state", copy=False, readonly=True, tracking=True)
+    ncc_atlas_state = fields.Selection(MODERATION_STATE_SELECTION, "Atlas state", copy=False, readonly=True,
+                                       tracking=True)
     ncc_atlas_changed = fields.Datetime("Atlas last change", copy=False, readonly=True,
                                         help="When the Atlas last changed the registration, as last seen.")
     ncc_atlas_message = fields.Text("ECCC message", copy=False, readonly=True)
@@ -116,13 +74,12 @@ class ResPartner(models.Model):
         """The registration as plain Atlas values (no moderation state)."""
         self.ensure_one()
         values = {name: self[path] or None for name, path in ATTRIBUTE_FIELDS.items()}
-        for name in ("field_question_headquarter", "field_question_subsidiaries", "field_question_majority",
-                     "field_article_136_compliance", "field_data_sharing_consent"):
+        for name in BOOL_ATTRIBUTES:
             values[name] = bool(values[name])
         rep = self.ncc_representative_id
         values.update({name: rep[path] or None for name, path in REPRESENTATIVE_FIELDS.items()})
         address = {"country_code": self.country_id.code, "locality": self.city, "address_line1": self.street}
-        values["field_address"] = address if all(address.values()) else None
+        values["field_address"] = address if all(address.values()) else None  # sent only complete
         for name, path in RELATIONSHIP_FIELDS.items():
             terms = self[path]
             if RELATIONSHIPS[name].many:
@@ -164,7 +121,7 @@ class ResPartner(models.Model):
         self.ensure_one()
         self.with_context(ncc_atlas_write=True).write({
             "ncc_atlas_uuid": remote.id,
-            "ncc_atlas_changed": _naive(remote.changed),
+            "ncc_atlas_changed": naive_utc(remote.changed),
             "ncc_force_create": False,
         })
 
@@ -206,7 +163,7 @@ class ResPartner(models.Model):
         # ... then what is each one's own: the values the Atlas now holds, its UUID and last change.
         for partner, remote, values, _state in outcomes:
             if remote is not None:
-                vals = {"ncc_atlas_changed": _naive(remote.changed), "ncc_synced_values": values}
+                vals = {"ncc_atlas_changed": naive_utc(remote.changed), "ncc_synced_values": values}
                 if partner.ncc_atlas_uuid != remote.id:
                     vals["ncc_atlas_uuid"] = remote.id
                 partner.with_context(ncc_atlas_write=True, mail_notrack=True).write(vals)
@@ -270,22 +227,31 @@ class ResPartner(models.Model):
         """Partner write values from plain Atlas values (the reverse of `_ncc_atlas_values`); the contact person's
         values come back separately as a second dict."""
         Term = self.env["ncc.atlas.term"].with_context(active_test=False)
-        uuids = {u for name in RELATIONSHIP_FIELDS if name in values for u in _as_list(values[name])}
+        uuids = {u for name in RELATIONSHIP_FIELDS if name in values for u in as_list(values[name])}
         terms = {t.atlas_uuid: t.id for t in Term.search([("atlas_uuid", "in", list(uuids))])} if uuids else {}
         vals = {path: values[name] or False for name, path in ATTRIBUTE_FIELDS.items() if name in values}
-        for name in ("field_question_headquarter", "field_question_subsidiaries", "field_question_majority",
-                     "field_article_136_compliance", "field_data_sharing_consent"):
+        for name in BOOL_ATTRIBUTES:
             if name in values:
                 vals[ATTRIBUTE_FIELDS[name]] = bool(values[name])
+        if isinstance(values.get("field_institution_name_in_nation"), list):
+            # Several names on the Atlas: the partner holds them all, as one text.
+            vals[ATTRIBUTE_FIELDS["field_institution_name_in_nation"]] = national_names_text(
+                national_names(values["field_institution_name_in_nation"])) or False
         for name, path in RELATIONSHIP_FIELDS.items():
             if name not in values or name == "field_country":
                 continue
-            ids = [terms[u] for u in _as_list(values[name]) if u in terms]
+            ids = [terms[u] for u in as_list(values[name]) if u in terms]
             vals[path] = [(6, 0, ids)] if RELATIONSHIPS[name].many else (ids[0] if ids else False)
-        address = values.get("field_address")
-        if address:
-            country = self.env["res.country"].search([("code", "=", address["country_code"])], limit=1)
-            vals.update({"country_id": country.id, "city": address["locality"], "street": address["address_line1"]})
+        address = values.get("field_address") or {}
+        for key, fname in ADDRESS_FIELDS.items():
+            if not address.get(key):
+                continue  # a part the Atlas did not send is not a part it cleared
+            if key == "country_code":
+                country = self.env["res.country"].search([("code", "=", address[key].upper())], limit=1)
+                if country:
+                    vals[fname] = country.id
+            else:
+                vals[fname] = address[key]
         rep_vals = {path: values[name] or False for name, path in REPRESENTATIVE_FIELDS.items() if name in values}
         return vals, rep_vals
 
@@ -382,17 +348,7 @@ class ResPartner(models.Model):
 
     @api.model
     def _ncc_stage_for_atlas_state(self, state):
-        kind = {"published": "member", "revision_requested": "revision", "rejected": "rejected",
-                "ready_for_publication": "eccc_review"}.get(state)
+        """The stage a moderation state read back by the sync moves an application to, if any."""
+        kind = STATE_STAGE_KINDS.get(state) if state not in SYNC_KEEPS_STAGE_STATES else None
         return kind and self._ncc_stage_of_kind(kind)
 
-
-def _naive(value):
-    """An aware datetime as the naive UTC value Odoo stores."""
-    return value.astimezone(timezone.utc).replace(tzinfo=None) if value and value.tzinfo else value
-
-
-def _as_list(value):
-    if not value:
-        return []
-    return value if isinstance(value, list) else [value]

@@ -17,24 +17,10 @@ from odoo.exceptions import ValidationError
 from odoo.tools import SQL, email_normalize
 from odoo.tools.mail import single_email_re
 
-OFFICER = "ncc_atlas_connector.group_ncc_officer"
+from ..atlas import registration_number_key
+from .atlas_mapping import TAXONOMY_FIELDS, TERM_VOCABULARIES, TEXT_LIMITS
 
-# Atlas text limits (shared/spec/atlas-api.md §5): short texts 400, long texts 800.
-TITLE_LIMIT = 500
-SHORT_LIMIT = 400
-LONG_LIMIT = 800
-REGISTRY_LIMIT = 100
-PHONE_LIMIT = 50
-TEXT_LIMITS = {
-    "name": TITLE_LIMIT,
-    "ncc_name_national": SHORT_LIMIT,
-    "ncc_department": SHORT_LIMIT,
-    "company_registry": REGISTRY_LIMIT,
-    "phone": PHONE_LIMIT,
-    "ncc_expertise_description": LONG_LIMIT,
-    "ncc_goals_to_achieve": LONG_LIMIT,
-    "ncc_goals_to_contribute": LONG_LIMIT,
-}
+OFFICER = "ncc_atlas_connector.group_ncc_officer"
 
 # Declarations of the form: the box and the date it was given.
 DECLARATIONS = {
@@ -44,17 +30,6 @@ DECLARATIONS = {
     "ncc_member_tasks_accepted": "ncc_member_tasks_accepted_date",
     "ncc_form_completed": "ncc_form_completed_date",
 }
-
-# Link field -> the Atlas vocabulary its terms must come from.
-TERM_VOCABULARIES = {
-    "ncc_cluster_type_id": "cluster_type",
-    "ncc_field_of_activity_ids": "fields_of_activity",
-    "ncc_thematic_area_ids": "cluster_thematic_area",
-    "ncc_sector_ids": "sectors",
-    "ncc_technology_ids": "technologies",
-    "ncc_use_case_ids": "use_cases",
-}
-TAXONOMY_FIELDS = ("ncc_thematic_area_ids", "ncc_sector_ids", "ncc_technology_ids", "ncc_use_case_ids")
 
 # National numbers python-stdnum can check, only where one number identifies every kind of legal person (companies,
 # associations, public bodies), so no genuine applicant is refused: country code -> (what the number is called,
@@ -95,11 +70,6 @@ SIZE_CLASSES = [
 ]
 
 _HOST_RE = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$")
-
-
-def registry_key(number):
-    """The registration number as compared for duplicates: upper case, letters and digits only."""
-    return re.sub(r"[^A-Z0-9]", "", (number or "").upper())
 
 
 def email_error(env, email):
@@ -616,7 +586,7 @@ class ResPartner(models.Model):
         """At most one registration per (registration number, country) among active applicants: the Atlas uses the
         same pair to find duplicates. Numbers are compared ignoring case, spaces and punctuation."""
         candidates = self.filtered(
-            lambda p: p.ncc_is_applicant and p.active and p.country_id and registry_key(p.company_registry)
+            lambda p: p.ncc_is_applicant and p.active and p.country_id and registration_number_key(p.company_registry)
         )
         if not candidates:
             return
@@ -630,7 +600,7 @@ class ResPartner(models.Model):
                         ORDER BY id LIMIT 1""",
                     partner.id,
                     partner.country_id.id,
-                    registry_key(partner.company_registry),
+                    registration_number_key(partner.company_registry),
                 )
             )
             row = self.env.cr.fetchone()

@@ -12,14 +12,8 @@ Position, email and direct phone are the contact's own ``function``, ``email`` a
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .res_partner_registration import OFFICER, PHONE_LIMIT, SHORT_LIMIT, email_error
-
-REPRESENTATIVE_TEXT_LIMITS = {
-    "ncc_first_name": SHORT_LIMIT,
-    "ncc_family_name": SHORT_LIMIT,
-    "function": SHORT_LIMIT,
-    "phone": PHONE_LIMIT,
-}
+from .atlas_mapping import REPRESENTATIVE_TEXT_LIMITS
+from .res_partner_registration import OFFICER, email_error
 
 
 def _squash(text):

@@ -1,8 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..atlas import ATTRIBUTES, RELATIONSHIPS, AtlasError, diff_values
-from ..models.res_partner_atlas import _naive
+from ..atlas import ATTRIBUTES, RELATIONSHIPS, AtlasError, diff_values, national_names_text
+from ..models.atlas_mapping import naive_utc
 
 
 class NccAtlasConflictWizard(models.TransientModel):
@@ -38,7 +38,7 @@ class NccAtlasConflictWizard(models.TransientModel):
             sync._log(exchanges, partner, "read")
         local = partner._ncc_atlas_values(send_country=sync._conf()["send_country"])
         remote_values = {k: remote.values.get(k) for k in local}
-        self.write({"remote_values": remote_values, "remote_changed": _naive(remote.changed)})
+        self.write({"remote_values": remote_values, "remote_changed": naive_utc(remote.changed)})
         self.line_ids = [
             fields.Command.create({
                 "name": (ATTRIBUTES.get(key) or RELATIONSHIPS[key]).label or key,
@@ -55,6 +55,8 @@ class NccAtlasConflictWizard(models.TransientModel):
             return ", ".join(terms.mapped("display_name")) or "-"
         if isinstance(value, dict):
             return ", ".join(str(v) for v in value.values() if v)
+        if isinstance(value, list):  # several names in the national languages
+            return national_names_text(value) or "-"
         if isinstance(value, bool):
             return _("Yes") if value else _("No")
         return value or "-"

@@ -24,10 +24,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools.misc import clean_context
 
-from ..atlas import RELATIONSHIPS, AtlasError, diff_values
-from ..models.ncc_atlas_sync import _label
-from ..models.res_partner_atlas import MODERATION_STATES, _as_list, _naive
-from ..models.res_partner_registration import registry_key
+from ..atlas import MODERATION_STATE_LABELS, RELATIONSHIPS, AtlasError, diff_values, registration_number_key
+from ..models.atlas_mapping import MODERATION_STATE_SELECTION, STATE_STAGE_KINDS, as_list, field_label, naive_utc
 
 _logger = logging.getLogger(__name__)
 
@@ -36,15 +34,6 @@ SYNC_LIMIT = 50
 #: Lines per batch of the scheduled action (each batch is committed with its progress).
 BATCH_SIZE = 50
 
-#: Moderation state -> the kind of stage the registration lands in.
-STATE_KINDS = {
-    "published": "member",
-    "ready_for_publication": "eccc_review",
-    "revision_requested": "revision",
-    "rejected": "rejected",
-    "to_be_rejected": "rejected",
-    "draft": "assessment",
-}
 #: Atlas values held by an ordinary company too (name, contacts, address, register number): local data even when
 #: the company was not an applicant yet. Every other value belongs to the registration.
 COMPANY_KEYS = {
@@ -195,7 +184,7 @@ class NccAtlasImport(models.Model):
                 "city": address.get("locality"),
                 "website": values.get("field_url"),
                 "moderation_state": remote.moderation_state,
-                "changed": _naive(remote.changed),
+                "changed": naive_utc(remote.changed),
                 "revision_message": remote.revision_message,
                 "atlas_values": dict(values),
                 "linked_partner_id": linked[remote.id].id if remote.id in linked else False,
@@ -306,7 +295,7 @@ class NccAtlasImport(models.Model):
         for line in lines:
             for name, spec in RELATIONSHIPS.items():
                 if name != "field_country":
-                    wanted.update(dict.fromkeys(_as_list((line.atlas_values or {}).get(name)), spec.vocabulary))
+                    wanted.update(dict.fromkeys(as_list((line.atlas_values or {}).get(name)), spec.vocabulary))
         if not wanted:
             return
         Term = self.env["ncc.atlas.term"].with_context(active_test=False)
@@ -340,7 +329,7 @@ class NccAtlasImportLine(models.Model):
     country_code = fields.Char("Country", readonly=True)
     city = fields.Char(readonly=True)
     website = fields.Char(readonly=True)
-    moderation_state = fields.Selection(MODERATION_STATES, "Atlas state", readonly=True)
+    moderation_state = fields.Selection(MODERATION_STATE_SELECTION, "Atlas state", readonly=True)
     changed = fields.Datetime("Atlas last change", readonly=True)
     revision_message = fields.Text("ECCC message", readonly=True)
     atlas_values = fields.Json(readonly=True)
@@ -409,7 +398,7 @@ class NccAtlasImportLine(models.Model):
 
     def _check_terms(self):
         values = self.atlas_values or {}
-        uuids = {u for name in RELATIONSHIPS if name != "field_country" for u in _as_list(values.get(name))}
+        uuids = {u for name in RELATIONSHIPS if name != "field_country" for u in as_list(values.get(name))}
         Term = self.env["ncc.atlas.term"].with_context(active_test=False)
         unknown = uuids - set(Term.search([("atlas_uuid", "in", list(uuids))]).mapped("atlas_uuid"))
         if unknown:
@@ -438,7 +427,7 @@ class NccAtlasImportLine(models.Model):
         partner.with_context(ncc_atlas_write=True).write({
             "ncc_sync_state": "conflict",
             "ncc_sync_error": _("Differs from the Atlas (seen by the import): %s",
-                                ", ".join(_label(key) for key in sorted(differs))),
+                                ", ".join(field_label(key) for key in sorted(differs))),
         })
         return "conflict"
 
@@ -484,12 +473,12 @@ class NccAtlasImportLine(models.Model):
             "ncc_sync_state": "conflict" if differs else "synced",
             "ncc_sync_error": differs and _(
                 "Differs from the Atlas (seen by the import): %s. Nothing was overwritten: keep Odoo's values or "
-                "take the Atlas's.", ", ".join(_label(key) for key in differs)) or False,
+                "take the Atlas's.", ", ".join(field_label(key) for key in differs)) or False,
             "ncc_sync_attempts": 0,
             "ncc_next_attempt": False,
             "ncc_force_create": False,
         })
-        state_label = dict(MODERATION_STATES).get(self.moderation_state, self.moderation_state)
+        state_label = MODERATION_STATE_LABELS.get(self.moderation_state, self.moderation_state)
         partner.sudo().message_post(
             body=_("Imported from the Atlas (registration %(uuid)s, %(state)s).", uuid=self.atlas_uuid,
                    state=state_label),
@@ -503,7 +492,7 @@ class NccAtlasImportLine(models.Model):
         """The stage matching the moderation state (the ECCC's decisions stand); a draft goes to the first
         assessment stage, where an officer decides whether it goes forward, unless the NCC is working on it
         already."""
-        kind = STATE_KINDS.get(self.moderation_state)
+        kind = STATE_STAGE_KINDS.get(self.moderation_state)
         current = partner.ncc_stage_id.kind
         if not kind or current == kind or (self.moderation_state == "draft" and current not in (False, "intake")):
             return
@@ -552,7 +541,7 @@ class _Matcher:
     @staticmethod
     def _company_key(rule, company):
         if rule == "registry":
-            number = registry_key(company.company_registry)
+            number = registration_number_key(company.company_registry)
             return number and company.country_id and (number, (company.country_id.code or "").upper())
         if rule == "domain":
             return _domain(company.website)
@@ -561,7 +550,7 @@ class _Matcher:
     @staticmethod
     def _line_key(rule, line):
         if rule == "registry":
-            number = registry_key(line["registration_number"])
+            number = registration_number_key(line["registration_number"])
             return number and line["country_code"] and (number, line["country_code"].upper())
         if rule == "domain":
             return _domain(line["website"])
