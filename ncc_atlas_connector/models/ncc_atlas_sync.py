@@ -256,7 +256,7 @@ class NccAtlasSync(models.AbstractModel):
             attempts = partner.ncc_sync_attempts + 1
             delay = min(RETRY_BASE_MINUTES * 2 ** (attempts - 1), RETRY_MAX_MINUTES) * 60
             delay = max(delay * random.uniform(0.8, 1.2), getattr(exc, "retry_after", None) or 0)
-            partner.with_context(ncc_atlas_write=True).write({
+            partner._ncc_sync_writer().write({
                 "ncc_sync_state": "pending",
                 "ncc_sync_attempts": attempts,
                 "ncc_next_attempt": fields.Datetime.now() + timedelta(seconds=delay),
@@ -308,7 +308,7 @@ class NccAtlasSync(models.AbstractModel):
             candidates = client.find_by_title(self._owner(client), values["title"])
         if len(candidates) > 1:
             before_write()
-            partner.with_context(ncc_atlas_write=True).write({
+            partner._ncc_sync_writer().write({
                 "ncc_sync_state": "needs_choice",
                 "ncc_sync_error": _("%s registrations on the Atlas match this company: choose the right one.",
                                     len(candidates)),
@@ -347,7 +347,7 @@ class NccAtlasSync(models.AbstractModel):
                 take |= set(conflicts)
             elif policy != "local":
                 before_write()
-                partner.with_context(ncc_atlas_write=True).write({
+                partner._ncc_sync_writer().write({
                     "ncc_sync_state": "conflict",
                     "ncc_sync_error": _("Changed both here and on the Atlas: %s",
                                         ", ".join(_label(k) for k in conflicts)),

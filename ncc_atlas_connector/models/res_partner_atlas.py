@@ -156,20 +156,20 @@ class ResPartner(models.Model):
     # --- sync outcomes -----------------------------------------------------------------------------------------
 
     def _ncc_sync_failed(self, state, message):
-        self.with_context(ncc_atlas_write=True).write({"ncc_sync_state": state, "ncc_sync_error": message})
+        self._ncc_sync_writer().write({"ncc_sync_state": state, "ncc_sync_error": message})
 
     def _ncc_link(self, remote):
         """Link to an existing Atlas registration. Its moderation state is not recorded here: recording the
         exchange records it and moves the pipeline, as it does after a create."""
         self.ensure_one()
-        self.with_context(ncc_atlas_write=True).write({
+        self._ncc_sync_writer().write({
             "ncc_atlas_uuid": remote.id,
             "ncc_atlas_changed": _naive(remote.changed),
             "ncc_force_create": False,
         })
 
     def _ncc_unlink_atlas(self):
-        self.with_context(ncc_atlas_write=True).write({
+        self._ncc_sync_writer().write({
             "ncc_atlas_uuid": False, "ncc_atlas_state": False, "ncc_atlas_changed": False,
             "ncc_synced_values": False,
         })
@@ -187,7 +187,7 @@ class ResPartner(models.Model):
         The sync state is routine bookkeeping here (pending -> synced at every push): it is written without chatter
         tracking, which would post a message per application and per push; the sync log keeps every exchange."""
         now = fields.Datetime.now()
-        Partner = self.with_context(ncc_atlas_write=True, mail_notrack=True)
+        Partner = self._ncc_sync_writer(mail_notrack=True)
         # What every partner of the batch gets alike, in one write per kind of outcome...
         alike = defaultdict(list)
         for partner, remote, _values, state in outcomes:
@@ -209,7 +209,7 @@ class ResPartner(models.Model):
                 vals = {"ncc_atlas_changed": _naive(remote.changed), "ncc_synced_values": values}
                 if partner.ncc_atlas_uuid != remote.id:
                     vals["ncc_atlas_uuid"] = remote.id
-                partner.with_context(ncc_atlas_write=True, mail_notrack=True).write(vals)
+                partner._ncc_sync_writer(mail_notrack=True).write(vals)
         self._ncc_apply_remote_states({
             partner: remote for partner, remote, _values, _state in outcomes
             if remote is not None and remote.moderation_state != partner.ncc_atlas_state
@@ -249,7 +249,7 @@ class ResPartner(models.Model):
             if stage:
                 vals["ncc_stage_id"] = stage.id
             # The Atlas decided, not the user who happens to run the sync: a system move, past the manager gate.
-            partners = self.browse(ids).sudo().with_context(ncc_atlas_write=True, ncc_system_move=True)
+            partners = self.browse(ids)._ncc_sync_writer(ncc_system_move=True)
             partners.write(vals)
             if not stage:
                 continue
@@ -293,18 +293,18 @@ class ResPartner(models.Model):
         """Write plain Atlas values on the registration and its contact person, without marking it pending."""
         self.ensure_one()
         vals, rep_vals = self._ncc_partner_values(values)
-        partner = self.with_context(ncc_atlas_write=True)
+        partner = self._ncc_sync_writer()
         partner.write(vals)
         if any(rep_vals.values()):
             rep = self.ncc_representative_id
             if rep:
-                rep.with_context(ncc_atlas_write=True).write(rep_vals)
+                rep._ncc_sync_writer().write(rep_vals)
             else:
                 partner._ncc_create_representative(rep_vals)
 
     def _ncc_create_representative(self, rep_vals):
         name = " ".join(filter(None, [rep_vals.get("ncc_first_name"), rep_vals.get("ncc_family_name")]))
-        return self.env["res.partner"].with_context(ncc_atlas_write=True).create({
+        return self.env["res.partner"]._ncc_sync_writer().create({
             **rep_vals,
             "name": name or rep_vals.get("email") or _("Contact person"),
             "parent_id": self.id,
@@ -340,7 +340,7 @@ class ResPartner(models.Model):
             and (p.ncc_atlas_uuid or p.ncc_stage_id.kind in PUBLISH_KINDS)
         )
         if todo:
-            todo.with_context(ncc_atlas_write=True).write({
+            todo._ncc_sync_writer().write({
                 "ncc_sync_state": "pending", "ncc_sync_error": False, "ncc_sync_attempts": 0,
                 "ncc_next_attempt": False,
             })
@@ -353,7 +353,7 @@ class ResPartner(models.Model):
         todo = self.filtered(lambda p: p.ncc_sync_state == "pending")
         if not todo:
             raise UserError(_("Nothing to send: only approved registrations, or ones already on the Atlas, are sent."))
-        todo.with_context(ncc_atlas_write=True).write({"ncc_next_attempt": False})
+        todo._ncc_sync_writer().write({"ncc_next_attempt": False})
         self.env["ncc.atlas.sync"]._push(todo)
         return True
 
