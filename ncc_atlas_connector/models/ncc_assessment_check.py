@@ -1,6 +1,7 @@
 from markupsafe import Markup
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
 CHECK_RESULTS = [
     ("pending", "Pending"),
@@ -9,6 +10,7 @@ CHECK_RESULTS = [
     ("na", "Not applicable"),
 ]
 PASSED_RESULTS = ("pass", "na")
+STAMP_FIELDS = {"checked_by_id", "checked_date"}
 
 
 class NccAssessmentCheckTemplate(models.Model):
@@ -72,14 +74,23 @@ class NccAssessmentCheck(models.Model):
         for line in self:
             line.is_passed = line.result in PASSED_RESULTS
 
+    @api.model
+    def _check_stamp_untouched(self, names):
+        """Who checked what, and when, is recorded by the check itself (setting its result), never written."""
+        if not self.env.su and STAMP_FIELDS.intersection(names):
+            raise AccessError(self.env._("“Checked by” and “Checked on” are recorded when a result is set."))
+
     @api.model_create_multi
     def create(self, vals_list):
+        context_defaults = {key[8:] for key in self.env.context if key.startswith("default_")}
+        self._check_stamp_untouched({name for vals in vals_list for name in vals} | context_defaults)
         for vals in vals_list:
             if vals.get("result", "pending") != "pending":
                 vals.update(self._checked_values())
         return super().create(vals_list)
 
     def write(self, vals):
+        self._check_stamp_untouched(vals)
         if "result" not in vals:
             return super().write(vals)
         changed = self.filtered(lambda line: line.result != vals["result"])
@@ -88,7 +99,7 @@ class NccAssessmentCheck(models.Model):
             stamp = {"checked_by_id": False, "checked_date": False}
             if vals["result"] != "pending":
                 stamp = self._checked_values()
-            super(NccAssessmentCheck, changed).write(stamp)
+            super(NccAssessmentCheck, changed.sudo()).write(stamp)
             changed._log_result_on_application()
         return res
 

@@ -2,7 +2,7 @@ from collections import defaultdict
 from datetime import timezone
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..atlas import ATTRIBUTES, RELATIONSHIPS, diff_values
 
@@ -314,27 +314,41 @@ class ResPartner(models.Model):
 
     # --- dirty flag --------------------------------------------------------------------------------------------
 
+    def _ncc_sync_writing(self):
+        """The Atlas synchronisation is writing (see `_ncc_sync_writer`): the context key alone is forgeable over
+        RPC, so it counts under sudo only."""
+        return self.env.su and self.env.context.get("ncc_atlas_write")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        partners = super().create(vals_list)
+        if not self._ncc_sync_writing():
+            partners._ncc_mark_pending()  # created approved: queued like a moved one
+        return partners
+
     def write(self, vals):
         result = super().write(vals)
-        if not self.env.context.get("ncc_atlas_write"):
+        if not self._ncc_sync_writing():
             touched = SYNCED_PARTNER_FIELDS.intersection(vals) or "ncc_stage_id" in vals
             if touched:
                 self._ncc_mark_pending()
             if set(REPRESENTATIVE_FIELDS.values()).intersection(vals):
-                self.filtered("ncc_is_representative").parent_id._ncc_mark_pending()
+                # sudo: a colleague without the officers' fields edits a contact person too
+                self.sudo().filtered("ncc_is_representative").parent_id._ncc_mark_pending()
         return result
 
     def _children_sync(self, values):
         # The sync's own bookkeeping (sync and Atlas state, stage) is neither commercial nor address data, yet Odoo
         # would write every contact person of the company for it (an empty commercial sync): skip that.
         synced = set(self._commercial_fields()) | set(self._address_fields())
-        if self.env.context.get("ncc_atlas_write") and not synced.intersection(values):
+        if self._ncc_sync_writing() and not synced.intersection(values):
             return None
         return super()._children_sync(values)
 
     def _ncc_mark_pending(self):
-        """Queue the registrations the Atlas should hear about: linked ones, and approved ones not sent yet."""
-        todo = self.filtered(
+        """Queue the registrations the Atlas should hear about: linked ones, and approved ones not sent yet.
+        Whoever edited them: the stage is read under sudo, as colleagues outside the NCC edit companies too."""
+        todo = self.sudo().filtered(
             lambda p: p.ncc_is_applicant
             and p.ncc_sync_state in ("synced", "error", "not_sent")
             and (p.ncc_atlas_uuid or p.ncc_stage_id.kind in PUBLISH_KINDS)
@@ -347,8 +361,14 @@ class ResPartner(models.Model):
 
     # --- actions -----------------------------------------------------------------------------------------------
 
+    def _ncc_require_officer(self):
+        """The sync actions write under sudo: who may start them is checked here."""
+        if not self.env.su and not self.env.user.has_group("ncc_atlas_connector.group_ncc_officer"):
+            raise AccessError(_("Only NCC officers exchange registrations with the Atlas."))
+
     def action_ncc_sync_now(self):
         """Push these registrations now, as the scheduled action would."""
+        self._ncc_require_officer()
         self._ncc_mark_pending()
         todo = self.filtered(lambda p: p.ncc_sync_state == "pending")
         if not todo:
@@ -371,6 +391,7 @@ class ResPartner(models.Model):
     def action_ncc_resolve(self):
         """Open the wizard that fits: pick among Atlas candidates, or resolve a conflict."""
         self.ensure_one()
+        self._ncc_require_officer()
         wizard = "ncc.atlas.link.wizard" if self.ncc_sync_state == "needs_choice" else "ncc.atlas.conflict.wizard"
         return {
             "type": "ir.actions.act_window",
