@@ -104,12 +104,11 @@ class NccAssessmentCheck(models.Model):
         return res
 
     def _log_result_on_application(self):
-        """Keep the application's chatter complete: one note per application listing the changed results."""
-        label = dict(self._fields["result"]._description_selection(self.env))
+        """Keep the application's chatter complete: one note per application naming the checks whose result
+        changed. Not the results: everyone who sees the company reads its chatter, while the findings (the
+        security screening among them) are for officers, on the checklist lines with who set them and when."""
         for partner, lines in self.grouped("partner_id").items():
-            items = Markup("").join(
-                Markup("<li>%s: <b>%s</b></li>") % (line.name, label[line.result]) for line in lines
-            )
+            items = Markup("").join(Markup("<li>%s</li>") % line.name for line in lines)
             partner._message_log(body=Markup("%s<ul>%s</ul>") % (self.env._("Checklist updated"), items))
 
     def _result_label(self):

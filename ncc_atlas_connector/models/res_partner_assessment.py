@@ -39,7 +39,6 @@ class ResPartner(models.Model):
         copy=False,
         ondelete="restrict",
         group_expand="_read_group_ncc_stage_ids",
-        default=lambda self: self._ncc_default_stage(),
         groups=OFFICER_GROUP,
     )
     ncc_stage_kind = fields.Selection(
@@ -131,10 +130,13 @@ class ResPartner(models.Model):
     # --- computes --------------------------------------------------------------------------------------------------
 
     @api.model
-    def _ncc_default_stage(self):
-        if self.env.context.get("default_ncc_is_applicant"):
-            return self.env["ncc.assessment.stage"]._first_of_kind("intake")
-        return self.env["ncc.assessment.stage"]
+    def default_get(self, fields):
+        # Not a field default: every create would carry the stage (empty), and reading it back as a colleague
+        # without the officers' fields, who creates a contact person, would raise.
+        res = super().default_get(fields)
+        if "ncc_stage_id" in fields and "ncc_stage_id" not in res and self.env.context.get("default_ncc_is_applicant"):
+            res["ncc_stage_id"] = self._ncc_stage_of_kind("intake").id
+        return res
 
     @api.model
     def _read_group_ncc_stage_ids(self, stages, domain):
