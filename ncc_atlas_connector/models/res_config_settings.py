@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 PARAM = "ncc_atlas_connector."
 # Credentials of the Atlas link: shown to and set by administrators only.
@@ -63,6 +63,10 @@ class ResConfigSettings(models.TransientModel):
         return res
 
     def set_values(self):
+        # `execute` checks who saves; `set_values` is public too, and on no record it would write every setting
+        # empty, under sudo.
+        if not self.env.is_system():
+            raise AccessError(_("Only administrators can change the settings"))
         params = self.env["ir.config_parameter"].sudo()
         before = [params.get_param(key) for key in OWNER_PARAMS]
         super().set_values()
