@@ -72,6 +72,7 @@ SYNCED_PARTNER_FIELDS = (
 )
 # Stage kinds in which the NCC wants the registration on the Atlas, and in which it wants it withdrawn.
 PUBLISH_KINDS = ("approved", "eccc_review", "member")
+OFFICER = "ncc_atlas_connector.group_ncc_officer"
 WITHDRAW_KINDS = ("rejected",)
 
 assert set(ATTRIBUTE_FIELDS) | set(REPRESENTATIVE_FIELDS) | {"field_address", "moderation_state"} == set(ATTRIBUTES)
@@ -81,23 +82,25 @@ assert set(RELATIONSHIP_FIELDS) == set(RELATIONSHIPS)
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
-    ncc_atlas_uuid = fields.Char("Atlas UUID", copy=False, readonly=True, index="btree_not_null")
-    ncc_atlas_state = fields.Selection(MODERATION_STATES, "Atlas state", copy=False, readonly=True, tracking=True)
-    ncc_atlas_changed = fields.Datetime("Atlas last change", copy=False, readonly=True,
+    # The Atlas link and its bookkeeping are the officers': the synced values hold the whole registration.
+    ncc_atlas_uuid = fields.Char("Atlas UUID", copy=False, readonly=True, index="btree_not_null", groups=OFFICER)
+    ncc_atlas_state = fields.Selection(MODERATION_STATES, "Atlas state", copy=False, readonly=True, tracking=True,
+                                       groups=OFFICER)
+    ncc_atlas_changed = fields.Datetime("Atlas last change", copy=False, readonly=True, groups=OFFICER,
                                         help="When the Atlas last changed the registration, as last seen.")
-    ncc_atlas_message = fields.Text("ECCC message", copy=False, readonly=True)
+    ncc_atlas_message = fields.Text("ECCC message", copy=False, readonly=True, groups=OFFICER)
     ncc_sync_state = fields.Selection(SYNC_STATES, "Sync state", default="not_sent", required=True, copy=False,
-                                      readonly=True, index=True, tracking=True)
-    ncc_sync_error = fields.Text("Last sync error", copy=False, readonly=True)
-    ncc_synced_at = fields.Datetime("Last synced at", copy=False, readonly=True)
-    ncc_sync_attempts = fields.Integer("Sync attempts", copy=False, readonly=True)
-    ncc_next_attempt = fields.Datetime("Next attempt", copy=False, readonly=True)
+                                      readonly=True, index=True, tracking=True, groups=OFFICER)
+    ncc_sync_error = fields.Text("Last sync error", copy=False, readonly=True, groups=OFFICER)
+    ncc_synced_at = fields.Datetime("Last synced at", copy=False, readonly=True, groups=OFFICER)
+    ncc_sync_attempts = fields.Integer("Sync attempts", copy=False, readonly=True, groups=OFFICER)
+    ncc_next_attempt = fields.Datetime("Next attempt", copy=False, readonly=True, groups=OFFICER)
     # The Atlas's values after the last successful exchange: the base that tells a remote edit from a local one.
-    ncc_synced_values = fields.Json("Values last synced", copy=False, readonly=True)
-    ncc_force_create = fields.Boolean(copy=False, readonly=True,
+    ncc_synced_values = fields.Json("Values last synced", copy=False, readonly=True, groups=OFFICER)
+    ncc_force_create = fields.Boolean(copy=False, readonly=True, groups=OFFICER,
                                       help="An officer chose to create a new Atlas registration despite candidates.")
-    ncc_sync_log_ids = fields.One2many("ncc.atlas.sync.log", "partner_id", "Sync log")
-    ncc_sync_log_count = fields.Integer(compute="_compute_ncc_sync_log_count")
+    ncc_sync_log_ids = fields.One2many("ncc.atlas.sync.log", "partner_id", "Sync log", groups=OFFICER)
+    ncc_sync_log_count = fields.Integer(compute="_compute_ncc_sync_log_count", groups=OFFICER)
 
     _ncc_atlas_uuid_unique = models.Constraint(
         "UNIQUE(ncc_atlas_uuid)", "Another company is already linked to this Atlas registration."
@@ -363,7 +366,7 @@ class ResPartner(models.Model):
 
     def _ncc_require_officer(self):
         """The sync actions write under sudo: who may start them is checked here."""
-        if not self.env.su and not self.env.user.has_group("ncc_atlas_connector.group_ncc_officer"):
+        if not self.env.su and not self.env.user.has_group(OFFICER):
             raise AccessError(_("Only NCC officers exchange registrations with the Atlas."))
 
     def action_ncc_sync_now(self):

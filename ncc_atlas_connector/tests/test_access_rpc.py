@@ -330,6 +330,15 @@ class TestAccessRpc(RpcCase, AssessmentCase, AtlasCase):
         self.assertEqual([row["name"] for row in found], [applicant.name])
         self.denied(self.colleague, "res.partner", "read", [applicant.id], ["ncc_check_ids"])
         self.denied(self.colleague, "res.partner", "read", [applicant.id], ["ncc_decision_reason"])
+        for name in ("ncc_synced_values", "ncc_sync_error", "ncc_atlas_message"):  # the registration, again
+            self.denied(self.colleague, "res.partner", "read", [applicant.id], [name])
+        # The company's form opens for them, without the officers' parts.
+        views = self.call(self.colleague, "res.partner", "get_views", [[False, "form"]])
+        arch = views["views"]["form"]["arch"]
+        self.assertIn('name="phone"', arch)
+        self.assertNotIn("ncc_sync_state", arch)
+        self.assertIn("ncc_sync_state", self.call(self.officer, "res.partner", "get_views",
+                                                   [[False, "form"]])["views"]["form"]["arch"])
         self.denied(self.colleague, "ncc.assessment.check", "search_read", [("partner_id", "=", applicant.id)],
                     ["note", "result"])
         messages = self.call(self.colleague, "mail.message", "search_read",
