@@ -222,6 +222,16 @@ class TestAccessRpc(RpcCase, AssessmentCase, AtlasCase):
         self.assertEqual((history.user_id, history.is_system_move), (self.manager, False))
         self.assertTrue(self.mails_to(applicant.ncc_representative_id))
 
+    def test_only_officers_submit(self):
+        applicant = self.new_applicant()
+        for user in (self.portal, self.colleague):
+            with self.subTest(user=user.login):
+                self.denied(user, "res.partner", "action_ncc_submit", [applicant.id])
+        self.assertFalse(applicant.ncc_submitted_date)
+        self.call(self.officer, "res.partner", "action_ncc_submit", [applicant.id])
+        self.assertTrue(applicant.ncc_submitted_date)
+        self.assertTrue(applicant.ncc_check_ids)
+
     def test_a_rejection_by_rpc_needs_the_flow(self):
         applicant = self.ready_for_decision()
         message = self.denied(self.manager, "res.partner", "write", [applicant.id],
