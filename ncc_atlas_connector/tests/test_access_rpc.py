@@ -370,3 +370,43 @@ class TestAccessRpc(RpcCase, AssessmentCase, AtlasCase):
                              {"name": "Jean Dupont", "parent_id": applicant.id, "email": "jean@kss.example.eu"})
         self.call(self.colleague, "res.partner", "write", [other_id], {"function": "Sales"})
         self.call(self.colleague, "res.partner", "write", [applicant.id], {"phone": "+352 20 00 00 03"})
+
+
+EDIT_JOB_POSITION = """
+(async () => {
+    const pause = () => new Promise((resolve) => setTimeout(resolve, 100));
+    async function find(selector) {
+        for (let i = 0; i < 100; i++) {
+            const element = document.querySelector(selector);
+            if (element) { return element; }
+            await pause();
+        }
+        throw new Error(`not found: ${selector}`);
+    }
+    const input = await find(".o_form_view .o_field_widget[name=function] input");
+    input.value = "Chief Executive Officer";
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+    (await find(".o_form_status_indicator_buttons:not(.invisible) .o_form_button_save")).click();
+    await find(".o_form_status_indicator_buttons.invisible");  // saved
+    await pause();
+    const error = document.querySelector(".o_error_dialog, .o_dialog .modal-body");
+    if (error) { throw new Error(error.innerText); }
+    if (document.querySelector(".o_form_status_indicator_buttons:not(.invisible)")) { throw new Error("not saved"); }
+    console.log("test successful");
+})();
+"""
+
+
+@tagged("post_install", "-at_install")
+class TestAccessBrowser(HttpCase, AssessmentCase):
+    browser_size = "1440x900"
+
+    def test_a_colleague_edits_an_applicants_contact_person_in_the_browser(self):
+        colleague = new_test_user(self.env, "ncc_colleague", groups="base.group_user,base.group_partner_manager")
+        applicant = self.new_applicant()
+        applicant.with_user(self.officer).action_ncc_submit()
+        person = applicant.ncc_representative_id
+        self.browser_js(f"/odoo/action-base.action_partner_form/{person.id}", EDIT_JOB_POSITION,
+                        ready="!!document.querySelector('.o_form_view')", login=colleague.login)
+        self.assertEqual(person.function, "Chief Executive Officer")
