@@ -115,6 +115,7 @@ class TestAccessRpc(RpcCase, AssessmentCase, AtlasCase):
                 # Saving settings that never held the key (no record: every value empty) must not blank it.
                 self.denied(user, "res.config.settings", "set_values", [])
                 self.denied(user, "res.config.settings", "execute", [admin_settings.id])
+                self.denied(user, "res.config.settings", "action_ncc_atlas_test_connection", [admin_settings.id])
         self.assertEqual(self.params.get_param(PARAM + "api_key"), NCC_KEY)
         self.assertEqual(self.params.get_param(PARAM + "basic_password"), "atlas-basic-secret")
         self.assertEqual(self.params.get_param(PARAM + "url"), url)
