@@ -77,8 +77,9 @@ class NccAssessmentCheck(models.Model):
     @api.model
     def _check_stamp_untouched(self, names):
         """Who checked what, and when, is recorded by the check itself (setting its result), never written."""
-        if not self.env.su and STAMP_FIELDS.intersection(names):
-            raise AccessError(self.env._("“Checked by” and “Checked on” are recorded when a result is set."))
+        if not self.env.su and (STAMP_FIELDS | {"is_passed"}).intersection(names):
+            raise AccessError(self.env._("“Checked by” and “Checked on” are recorded when a result is set, and "
+                                         "whether the check is passed follows from that result."))
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -26,6 +26,8 @@ class ResPartner(models.Model):
         if self.env.su:
             return
         flows = {GUARDED_FIELDS[name] for name in names if name in GUARDED_FIELDS}
+        # The addon's computed fields are computed, not written: the completeness the approval gate reads, too.
+        flows.update("computed" for name in names if name.startswith("ncc_") and _is_computed(self._fields.get(name)))
         if not flows:
             return
         env = self.env
@@ -33,6 +35,7 @@ class ResPartner(models.Model):
             "decision": env._("Decisions and their reasons are recorded by a manager's Approve, Reject or Revoke."),
             "pipeline": env._("Submission and stage dates are recorded by the pipeline itself."),
             "sync": env._("The Atlas link and the sync state are kept by the Atlas synchronisation."),
+            "computed": env._("Completeness, deadlines and counts are computed from the application itself."),
         }
         raise AccessError("\n".join(messages[flow] for flow in sorted(flows)))
 
@@ -50,3 +53,8 @@ class ResPartner(models.Model):
         """These records as the Atlas synchronisation writes them: under sudo (its bookkeeping is guarded) and
         without marking them pending again. Callers check who may start the exchange."""
         return self.sudo().with_context(ncc_atlas_write=True, **context)
+
+
+def _is_computed(field):
+    """A computed field nobody edits (no inverse, not made editable)."""
+    return bool(field and field.compute and field.readonly)

@@ -169,6 +169,18 @@ class TestAccessRpc(RpcCase, AssessmentCase, AtlasCase):
                             context={"default_ncc_atlas_uuid": SYNC_VALUES["ncc_atlas_uuid"]})
         self.assertFalse(self.env["res.partner"].search([("name", "=", "Forged Applicant")]))
 
+    def test_computed_fields_are_not_writable_over_rpc(self):
+        applicant = self.new_applicant(ncc_form_completed=False)
+        self.assertFalse(applicant.ncc_registration_complete)
+        for user in (self.officer, self.manager):
+            for name, value in (("ncc_registration_complete", True), ("ncc_missing_items", False),
+                                ("ncc_deadline", "2030-01-01"), ("ncc_stage_kind", "approved")):
+                with self.subTest(user=user.login, field=name):
+                    self.denied(user, "res.partner", "write", [applicant.id], {name: value})
+        applicant.invalidate_recordset()
+        self.assertFalse(applicant.ncc_registration_complete)
+        self.assertTrue(applicant.ncc_missing_items)
+
     def test_import_cannot_set_guarded_fields(self):
         result = self.call(self.manager, "res.partner", "load", ["name", "is_company", "ncc_sync_state"],
                            [["Imported Forger", "1", "synced"]])
@@ -187,6 +199,11 @@ class TestAccessRpc(RpcCase, AssessmentCase, AtlasCase):
                     "partner_id": applicant.id, "name": "Forged check", "result": "pass",
                     "checked_by_id": self.manager.id,
                 })
+        line.write({"result": "fail"})
+        for user in (self.officer, self.manager):
+            with self.subTest(user=user.login):
+                self.denied(user, "ncc.assessment.check", "write", line.ids, {"is_passed": True})
+        self.assertFalse(line.is_passed)
         for user in (self.portal, self.colleague):
             with self.subTest(user=user.login):
                 self.denied(user, "ncc.assessment.check", "write", line.ids, {"result": "pass"})
