@@ -11,6 +11,7 @@ CHECK_RESULTS = [
 ]
 PASSED_RESULTS = ("pass", "na")
 STAMP_FIELDS = {"checked_by_id", "checked_date"}
+LINE_STRUCTURE = {"partner_id", "template_id", "required"}
 
 
 class NccAssessmentCheckTemplate(models.Model):
@@ -85,6 +86,12 @@ class NccAssessmentCheck(models.Model):
     def create(self, vals_list):
         context_defaults = {key[8:] for key in self.env.context if key.startswith("default_")}
         self._check_stamp_untouched({name for vals in vals_list for name in vals} | context_defaults)
+        if not self.env.su:
+            Template = self.env["ncc.assessment.check.template"]
+            for vals in vals_list:
+                template = Template.browse(vals.get("template_id") or self.env.context.get("default_template_id"))
+                if template and "required" in vals and bool(vals["required"]) != template.required:
+                    raise AccessError(self.env._("Whether a check is required is set on its template, by a manager."))
         for vals in vals_list:
             if vals.get("result", "pending") != "pending":
                 vals.update(self._checked_values())
@@ -92,6 +99,10 @@ class NccAssessmentCheck(models.Model):
 
     def write(self, vals):
         self._check_stamp_untouched(vals)
+        if not self.env.su and LINE_STRUCTURE.intersection(vals):
+            # what the approval gate counts: a line stays on its application, for its check, required or not
+            raise AccessError(self.env._("A checklist line keeps its application, its check and whether it is "
+                                         "required; officers record its result, note and evidence."))
         if "result" not in vals:
             return super().write(vals)
         changed = self.filtered(lambda line: line.result != vals["result"])

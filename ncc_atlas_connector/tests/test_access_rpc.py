@@ -4,6 +4,7 @@ portal user, a plain internal user (with contact rights), an officer, a manager 
 import json
 
 from odoo import Command
+from odoo.exceptions import ValidationError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
@@ -204,6 +205,19 @@ class TestAccessRpc(RpcCase, AssessmentCase, AtlasCase):
             with self.subTest(user=user.login):
                 self.denied(user, "ncc.assessment.check", "write", line.ids, {"is_passed": True})
         self.assertFalse(line.is_passed)
+        other = self.submitted()
+        for user in (self.officer, self.manager):
+            for vals in ({"required": False}, {"partner_id": other.id}, {"template_id": False}):
+                with self.subTest(user=user.login, vals=vals):
+                    self.denied(user, "ncc.assessment.check", "write", line.ids, vals)
+        self.assertEqual((line.required, line.partner_id), (True, applicant))
+        with self.assertRaisesRegex(ValidationError, "cannot be approved yet"):
+            applicant.with_user(self.manager).action_ncc_approve()
+        fresh = self.new_applicant()
+        template = self.env.ref(REF + "check_security_assessment")
+        self.denied(self.officer, "ncc.assessment.check", "create", {
+            "partner_id": fresh.id, "template_id": template.id, "name": template.name, "required": False,
+        })
         for user in (self.portal, self.colleague):
             with self.subTest(user=user.login):
                 self.denied(user, "ncc.assessment.check", "write", line.ids, {"result": "pass"})
