@@ -1,4 +1,5 @@
 from . import ncc_atlas_term
+from . import res_partner_guard
 from . import res_partner_registration
 from . import res_partner_representative
 from . import ncc_assessment_stage

@@ -1,6 +1,7 @@
 from markupsafe import Markup
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
 CHECK_RESULTS = [
     ("pending", "Pending"),
@@ -9,6 +10,8 @@ CHECK_RESULTS = [
     ("na", "Not applicable"),
 ]
 PASSED_RESULTS = ("pass", "na")
+STAMP_FIELDS = {"checked_by_id", "checked_date"}
+LINE_STRUCTURE = {"partner_id", "template_id", "required"}
 
 
 class NccAssessmentCheckTemplate(models.Model):
@@ -72,14 +75,34 @@ class NccAssessmentCheck(models.Model):
         for line in self:
             line.is_passed = line.result in PASSED_RESULTS
 
+    @api.model
+    def _check_stamp_untouched(self, names):
+        """Who checked what, and when, is recorded by the check itself (setting its result), never written."""
+        if not self.env.su and (STAMP_FIELDS | {"is_passed"}).intersection(names):
+            raise AccessError(self.env._("“Checked by” and “Checked on” are recorded when a result is set, and "
+                                         "whether the check is passed follows from that result."))
+
     @api.model_create_multi
     def create(self, vals_list):
+        context_defaults = {key[8:] for key in self.env.context if key.startswith("default_")}
+        self._check_stamp_untouched({name for vals in vals_list for name in vals} | context_defaults)
+        if not self.env.su:
+            Template = self.env["ncc.assessment.check.template"]
+            for vals in vals_list:
+                template = Template.browse(vals.get("template_id") or self.env.context.get("default_template_id"))
+                if template and "required" in vals and bool(vals["required"]) != template.required:
+                    raise AccessError(self.env._("Whether a check is required is set on its template, by a manager."))
         for vals in vals_list:
             if vals.get("result", "pending") != "pending":
                 vals.update(self._checked_values())
         return super().create(vals_list)
 
     def write(self, vals):
+        self._check_stamp_untouched(vals)
+        if not self.env.su and LINE_STRUCTURE.intersection(vals):
+            # what the approval gate counts: a line stays on its application, for its check, required or not
+            raise AccessError(self.env._("A checklist line keeps its application, its check and whether it is "
+                                         "required; officers record its result, note and evidence."))
         if "result" not in vals:
             return super().write(vals)
         changed = self.filtered(lambda line: line.result != vals["result"])
@@ -88,17 +111,16 @@ class NccAssessmentCheck(models.Model):
             stamp = {"checked_by_id": False, "checked_date": False}
             if vals["result"] != "pending":
                 stamp = self._checked_values()
-            super(NccAssessmentCheck, changed).write(stamp)
+            super(NccAssessmentCheck, changed.sudo()).write(stamp)
             changed._log_result_on_application()
         return res
 
     def _log_result_on_application(self):
-        """Keep the application's chatter complete: one note per application listing the changed results."""
-        label = dict(self._fields["result"]._description_selection(self.env))
+        """Keep the application's chatter complete: one note per application naming the checks whose result
+        changed. Not the results: everyone who sees the company reads its chatter, while the findings (the
+        security screening among them) are for officers, on the checklist lines with who set them and when."""
         for partner, lines in self.grouped("partner_id").items():
-            items = Markup("").join(
-                Markup("<li>%s: <b>%s</b></li>") % (line.name, label[line.result]) for line in lines
-            )
+            items = Markup("").join(Markup("<li>%s</li>") % line.name for line in lines)
             partner._message_log(body=Markup("%s<ul>%s</ul>") % (self.env._("Checklist updated"), items))
 
     def _result_label(self):

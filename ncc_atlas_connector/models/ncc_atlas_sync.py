@@ -256,14 +256,14 @@ class NccAtlasSync(models.AbstractModel):
             attempts = partner.ncc_sync_attempts + 1
             if isinstance(exc, UnexpectedAnswerError) and attempts >= exc.max_attempts:
                 # Bounded: then words for a person, and a fresh count should someone retry it.
-                partner.with_context(ncc_atlas_write=True).write({
+                partner._ncc_sync_writer().write({
                     "ncc_sync_state": "error", "ncc_sync_error": exc.gave_up(attempts), "ncc_sync_attempts": 0,
                     "ncc_next_attempt": False,
                 })
                 continue
             delay = min(RETRY_BASE_MINUTES * 2 ** (attempts - 1), RETRY_MAX_MINUTES) * 60
             delay = max(delay * random.uniform(0.8, 1.2), getattr(exc, "retry_after", None) or 0)
-            partner.with_context(ncc_atlas_write=True).write({
+            partner._ncc_sync_writer().write({
                 "ncc_sync_state": "pending",
                 "ncc_sync_attempts": attempts,
                 "ncc_next_attempt": fields.Datetime.now() + timedelta(seconds=delay),
@@ -315,7 +315,7 @@ class NccAtlasSync(models.AbstractModel):
             candidates = client.find_by_title(self._owner(client), values["title"])
         if len(candidates) > 1:
             before_write()
-            partner.with_context(ncc_atlas_write=True).write({
+            partner._ncc_sync_writer().write({
                 "ncc_sync_state": "needs_choice",
                 "ncc_sync_error": _("%s registrations on the Atlas match this company: choose the right one.",
                                     len(candidates)),
@@ -364,7 +364,7 @@ class NccAtlasSync(models.AbstractModel):
             elif policy != "local":
                 labels = ", ".join(field_label(k) for k in conflicts)
                 before_write()
-                partner.with_context(ncc_atlas_write=True).write({
+                partner._ncc_sync_writer().write({
                     "ncc_sync_state": "conflict",
                     "ncc_sync_error": _("Changed both here and on the Atlas: %s", labels) if base else _(
                         "Linked to a registration found on the Atlas that differs from this one: %s. Nothing was "

@@ -57,8 +57,9 @@ class NccAtlasSyncLog(models.Model):
 
     def action_retry(self):
         """Queue the registrations of these entries for the next push."""
+        self.env["res.partner"]._ncc_require_officer()
         partners = self.partner_id.filtered(lambda p: p.ncc_sync_state in ("error", "pending", "synced"))
-        partners.with_context(ncc_atlas_write=True).write({
+        partners._ncc_sync_writer().write({
             "ncc_sync_state": "pending", "ncc_next_attempt": False, "ncc_sync_error": False,
         })
         return {

@@ -56,7 +56,8 @@ class ResPartner(models.Model):
         ]
         partners = super().create(vals_list)
         for partner, rep_vals in zip(partners, representatives, strict=True):
-            partner._ncc_set_representative_values(rep_vals)
+            if rep_vals:  # a colleague creating a contact has no access to the officers' fields read there
+                partner._ncc_set_representative_values(rep_vals)
         return partners
 
     def write(self, vals):

@@ -1,7 +1,12 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 from .atlas_mapping import PARAM_PREFIX as PARAM
+
+# Credentials of the Atlas link: shown to and set by administrators only.
+SECRET_FIELDS = ("ncc_atlas_api_key", "ncc_atlas_basic_user", "ncc_atlas_basic_password")
+# Saving another URL or key makes the cached key owner stale.
+OWNER_PARAMS = (PARAM + "url", PARAM + "api_key")
 
 
 class ResConfigSettings(models.TransientModel):
@@ -41,8 +46,33 @@ class ResConfigSettings(models.TransientModel):
                    settings.ncc_atlas_log_days) < 1:
                 raise ValidationError(_("Batch size, interval, timeout and log retention must be at least 1."))
 
+    @api.model
+    def _get_classified_fields(self, fnames=None):
+        # Odoo reads and writes config parameters under sudo, whatever the fields' groups: without this, anyone
+        # logged in would get the credentials from `default_get`, and a non-administrator's save would blank them.
+        classified = super()._get_classified_fields(fnames)
+        if not self.env.is_system():
+            classified["config"] = [(name, icp) for name, icp in classified["config"] if name not in SECRET_FIELDS]
+        return classified
+
+    @api.model
+    def default_get(self, fields):
+        res = super().default_get(fields)
+        if not self.env.is_system():
+            for name in SECRET_FIELDS:
+                res.pop(name, None)
+        return res
+
     def set_values(self):
+        # `execute` checks who saves; `set_values` is public too, and on no record it would write every setting
+        # empty, under sudo.
+        if not self.env.is_system():
+            raise AccessError(_("Only administrators can change the settings"))
+        params = self.env["ir.config_parameter"].sudo()
+        before = [params.get_param(key) for key in OWNER_PARAMS]
         super().set_values()
+        if [params.get_param(key) for key in OWNER_PARAMS] != before:
+            params.set_param(PARAM + "owner_uuid", False)
         for xmlid in ("ir_cron_ncc_atlas_push", "ir_cron_ncc_atlas_pull"):
             cron = self.env.ref(f"ncc_atlas_connector.{xmlid}", raise_if_not_found=False)
             if cron and cron.interval_number != self.ncc_atlas_interval:

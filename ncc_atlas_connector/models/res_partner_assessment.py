@@ -39,7 +39,6 @@ class ResPartner(models.Model):
         copy=False,
         ondelete="restrict",
         group_expand="_read_group_ncc_stage_ids",
-        default=lambda self: self._ncc_default_stage(),
         groups=OFFICER_GROUP,
     )
     ncc_stage_kind = fields.Selection(
@@ -131,10 +130,13 @@ class ResPartner(models.Model):
     # --- computes --------------------------------------------------------------------------------------------------
 
     @api.model
-    def _ncc_default_stage(self):
-        if self.env.context.get("default_ncc_is_applicant"):
-            return self.env["ncc.assessment.stage"]._first_of_kind("intake")
-        return self.env["ncc.assessment.stage"]
+    def default_get(self, fields):
+        # Not a field default: every create would carry the stage (empty), and reading it back as a colleague
+        # without the officers' fields, who creates a contact person, would raise.
+        res = super().default_get(fields)
+        if "ncc_stage_id" in fields and "ncc_stage_id" not in res and self.env.context.get("default_ncc_is_applicant"):
+            res["ncc_stage_id"] = self._ncc_stage_of_kind("intake").id
+        return res
 
     @api.model
     def _read_group_ncc_stage_ids(self, stages, domain):
@@ -224,14 +226,17 @@ class ResPartner(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        Stage = self.env["ncc.assessment.stage"]
-        for vals in vals_list:
-            if vals.get("ncc_stage_id"):
-                self.browse()._ncc_check_move(Stage.browse(vals["ncc_stage_id"]), vals)
         partners = super().create(vals_list)
-        for stage, group in partners.filtered("ncc_stage_id").grouped("ncc_stage_id").items():
-            group._ncc_after_move(stage, dict.fromkeys(group, Stage), {})
-        newcomers = partners.filtered(lambda partner: partner.ncc_is_applicant and not partner.ncc_stage_id)
+        Stage = self.env["ncc.assessment.stage"]
+        # Created straight into a stage (a form in a kanban column, Odoo's import, the Atlas import): that stage's
+        # gates run on the new records, as for a move, and so does everything a move brings.
+        # (Read under sudo: colleagues outside the NCC, who lack these fields, create contacts too.)
+        for stage, group in partners.sudo().filtered("ncc_stage_id").grouped("ncc_stage_id").items():
+            group = group.with_env(self.env)
+            group._ncc_check_move(stage.with_env(self.env), {})
+            group._ncc_after_move(stage.with_env(self.env), dict.fromkeys(group, Stage), {})
+        newcomers = partners.sudo().filtered(
+            lambda partner: partner.ncc_is_applicant and not partner.ncc_stage_id).with_env(self.env)
         if newcomers:
             newcomers.write({"ncc_stage_id": self._ncc_stage_of_kind("intake").id})
         return partners
@@ -261,8 +266,15 @@ class ResPartner(models.Model):
         return res
 
     def _ncc_is_system(self):
-        """A move by the system (the Atlas synchronisation, a cron, a portal submission): made under sudo."""
-        return self.env.su
+        """A move by the system (the Atlas synchronisation, a cron, a portal submission): made under sudo. A
+        person's decision recorded under sudo (its fields are guarded) says so with `ncc_acting_user`: a context
+        key that only takes privileges away, so forging it gains nothing."""
+        return self.env.su and not self.env.context.get("ncc_acting_user")
+
+    def _ncc_as_acting_user(self):
+        """These records as the decision flow writes them: under sudo, for the guarded decision fields, but with
+        the gates, the emails and the history of the person deciding."""
+        return self.sudo().with_context(ncc_acting_user=True)
 
     def _ncc_check_move(self, stage, vals):
         """Raise when these applications may not move into `stage` (with the other values `vals` being written)."""
@@ -329,29 +341,31 @@ class ResPartner(models.Model):
             "user_id": self.env.uid,
             "is_system_move": system,
         } for partner in self])
-        super().write({"ncc_stage_entered_date": now})
+        super(ResPartner, self.sudo()).write({"ncc_stage_entered_date": now})
         if stage.kind in OFFICER_TARGET_KINDS:
             decided = self.filtered("ncc_decision")
             if decided:  # reopened: the earlier decision no longer stands
-                super(ResPartner, decided).write(
+                super(ResPartner, decided.sudo()).write(
                     {"ncc_decision": False, "ncc_decision_date": False, "ncc_decision_reason": False}
                 )
             self._ncc_generate_checks()
         elif stage.kind == "approved":
             approved = self.filtered(lambda partner: partner.ncc_decision != "approved")
-            super(ResPartner, approved).write({"ncc_decision": "approved", "ncc_decision_date": now})
+            super(ResPartner, approved.sudo()).write({"ncc_decision": "approved", "ncc_decision_date": now})
             if not system:
                 approved._ncc_notify("mail_template_ncc_approved")
         elif stage.kind == "rejected":
-            decision = vals.get("ncc_decision") or "rejected"
             for partner in self:
+                decision = vals.get("ncc_decision") or (
+                    partner.ncc_decision if partner.ncc_decision in ("rejected", "revoked") else "rejected")
                 reason = partner.ncc_decision_reason or self.env._("Rejected by the ECCC on the Atlas.")
-                super(ResPartner, partner).write(
+                super(ResPartner, partner.sudo()).write(
                     {"ncc_decision": decision, "ncc_decision_date": now, "ncc_decision_reason": reason}
                 )
             if not system:
-                template = "mail_template_ncc_revoked" if decision == "revoked" else "mail_template_ncc_rejected"
-                self._ncc_notify(template)
+                for decision, partners in self.grouped("ncc_decision").items():
+                    partners._ncc_notify(
+                        "mail_template_ncc_revoked" if decision == "revoked" else "mail_template_ncc_rejected")
         self._ncc_schedule_stage_activity(stage)
 
     def _ncc_close_stays(self, now=None):
@@ -425,12 +439,13 @@ class ResPartner(models.Model):
     def action_ncc_submit(self):
         """The application is in: record the date, open its checklist, acknowledge it to the representative."""
         env = self.env
+        self._ncc_require_group(OFFICER_GROUP, env._("Only NCC officers submit applications."))
         for partner in self:
             if not partner.ncc_is_applicant:
                 raise UserError(env._("%(name)s is not an applicant.", name=partner.display_name))
             if partner.ncc_submitted_date:
                 raise UserError(env._("%(name)s has already been submitted.", name=partner.display_name))
-        self.write({"ncc_submitted_date": fields.Datetime.now()})
+        self.sudo().write({"ncc_submitted_date": fields.Datetime.now()})
         unstaged = self.filtered(lambda partner: not partner.ncc_stage_id)
         if unstaged:
             unstaged.write({"ncc_stage_id": self._ncc_stage_of_kind("intake").id})
@@ -508,7 +523,7 @@ class ResPartner(models.Model):
     def _ncc_decide(self, decision, reason):
         if not (reason or "").strip():
             raise UserError(self.env._("A rejection or a revocation needs its reasons."))
-        self.write({
+        self._ncc_as_acting_user().write({
             "ncc_stage_id": self._ncc_stage_of_kind("rejected").id,
             "ncc_decision": decision,
             "ncc_decision_reason": reason.strip(),

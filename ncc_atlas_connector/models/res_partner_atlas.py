@@ -1,7 +1,7 @@
 from collections import defaultdict
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..atlas import BOOL_ATTRIBUTES, RELATIONSHIPS, diff_values, national_names, national_names_text
 from .atlas_mapping import (
@@ -32,30 +32,32 @@ SYNCED_PARTNER_FIELDS = (
 )
 # Stage kinds in which the NCC wants the registration on the Atlas, and in which it wants it withdrawn.
 PUBLISH_KINDS = ("approved", "eccc_review", "member")
+OFFICER = "ncc_atlas_connector.group_ncc_officer"
 WITHDRAW_KINDS = ("rejected",)
 
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
-    ncc_atlas_uuid = fields.Char("Atlas UUID", copy=False, readonly=True, index="btree_not_null")
+    # The Atlas link and its bookkeeping are the officers': the synced values hold the whole registration.
+    ncc_atlas_uuid = fields.Char("Atlas UUID", copy=False, readonly=True, index="btree_not_null", groups=OFFICER)
     ncc_atlas_state = fields.Selection(MODERATION_STATE_SELECTION, "Atlas state", copy=False, readonly=True,
-                                       tracking=True)
-    ncc_atlas_changed = fields.Datetime("Atlas last change", copy=False, readonly=True,
+                                       tracking=True, groups=OFFICER)
+    ncc_atlas_changed = fields.Datetime("Atlas last change", copy=False, readonly=True, groups=OFFICER,
                                         help="When the Atlas last changed the registration, as last seen.")
-    ncc_atlas_message = fields.Text("ECCC message", copy=False, readonly=True)
+    ncc_atlas_message = fields.Text("ECCC message", copy=False, readonly=True, groups=OFFICER)
     ncc_sync_state = fields.Selection(SYNC_STATES, "Sync state", default="not_sent", required=True, copy=False,
-                                      readonly=True, index=True, tracking=True)
-    ncc_sync_error = fields.Text("Last sync error", copy=False, readonly=True)
-    ncc_synced_at = fields.Datetime("Last synced at", copy=False, readonly=True)
-    ncc_sync_attempts = fields.Integer("Sync attempts", copy=False, readonly=True)
-    ncc_next_attempt = fields.Datetime("Next attempt", copy=False, readonly=True)
+                                      readonly=True, index=True, tracking=True, groups=OFFICER)
+    ncc_sync_error = fields.Text("Last sync error", copy=False, readonly=True, groups=OFFICER)
+    ncc_synced_at = fields.Datetime("Last synced at", copy=False, readonly=True, groups=OFFICER)
+    ncc_sync_attempts = fields.Integer("Sync attempts", copy=False, readonly=True, groups=OFFICER)
+    ncc_next_attempt = fields.Datetime("Next attempt", copy=False, readonly=True, groups=OFFICER)
     # The Atlas's values after the last successful exchange: the base that tells a remote edit from a local one.
-    ncc_synced_values = fields.Json("Values last synced", copy=False, readonly=True)
-    ncc_force_create = fields.Boolean(copy=False, readonly=True,
+    ncc_synced_values = fields.Json("Values last synced", copy=False, readonly=True, groups=OFFICER)
+    ncc_force_create = fields.Boolean(copy=False, readonly=True, groups=OFFICER,
                                       help="An officer chose to create a new Atlas registration despite candidates.")
-    ncc_sync_log_ids = fields.One2many("ncc.atlas.sync.log", "partner_id", "Sync log")
-    ncc_sync_log_count = fields.Integer(compute="_compute_ncc_sync_log_count")
+    ncc_sync_log_ids = fields.One2many("ncc.atlas.sync.log", "partner_id", "Sync log", groups=OFFICER)
+    ncc_sync_log_count = fields.Integer(compute="_compute_ncc_sync_log_count", groups=OFFICER)
 
     _ncc_atlas_uuid_unique = models.Constraint(
         "UNIQUE(ncc_atlas_uuid)", "Another company is already linked to this Atlas registration."
@@ -113,20 +115,20 @@ class ResPartner(models.Model):
     # --- sync outcomes -----------------------------------------------------------------------------------------
 
     def _ncc_sync_failed(self, state, message):
-        self.with_context(ncc_atlas_write=True).write({"ncc_sync_state": state, "ncc_sync_error": message})
+        self._ncc_sync_writer().write({"ncc_sync_state": state, "ncc_sync_error": message})
 
     def _ncc_link(self, remote):
         """Link to an existing Atlas registration. Its moderation state is not recorded here: recording the
         exchange records it and moves the pipeline, as it does after a create."""
         self.ensure_one()
-        self.with_context(ncc_atlas_write=True).write({
+        self._ncc_sync_writer().write({
             "ncc_atlas_uuid": remote.id,
             "ncc_atlas_changed": naive_utc(remote.changed),
             "ncc_force_create": False,
         })
 
     def _ncc_unlink_atlas(self):
-        self.with_context(ncc_atlas_write=True).write({
+        self._ncc_sync_writer().write({
             "ncc_atlas_uuid": False, "ncc_atlas_state": False, "ncc_atlas_changed": False,
             "ncc_synced_values": False,
         })
@@ -144,7 +146,7 @@ class ResPartner(models.Model):
         The sync state is routine bookkeeping here (pending -> synced at every push): it is written without chatter
         tracking, which would post a message per application and per push; the sync log keeps every exchange."""
         now = fields.Datetime.now()
-        Partner = self.with_context(ncc_atlas_write=True, mail_notrack=True)
+        Partner = self._ncc_sync_writer(mail_notrack=True)
         # What every partner of the batch gets alike, in one write per kind of outcome...
         alike = defaultdict(list)
         for partner, remote, _values, state in outcomes:
@@ -166,7 +168,7 @@ class ResPartner(models.Model):
                 vals = {"ncc_atlas_changed": naive_utc(remote.changed), "ncc_synced_values": values}
                 if partner.ncc_atlas_uuid != remote.id:
                     vals["ncc_atlas_uuid"] = remote.id
-                partner.with_context(ncc_atlas_write=True, mail_notrack=True).write(vals)
+                partner._ncc_sync_writer(mail_notrack=True).write(vals)
         self._ncc_apply_remote_states({
             partner: remote for partner, remote, _values, _state in outcomes
             if remote is not None and remote.moderation_state != partner.ncc_atlas_state
@@ -206,7 +208,7 @@ class ResPartner(models.Model):
             if stage:
                 vals["ncc_stage_id"] = stage.id
             # The Atlas decided, not the user who happens to run the sync: a system move, past the manager gate.
-            partners = self.browse(ids).sudo().with_context(ncc_atlas_write=True, ncc_system_move=True)
+            partners = self.browse(ids)._ncc_sync_writer(ncc_system_move=True)
             partners.write(vals)
             if not stage:
                 continue
@@ -259,18 +261,18 @@ class ResPartner(models.Model):
         """Write plain Atlas values on the registration and its contact person, without marking it pending."""
         self.ensure_one()
         vals, rep_vals = self._ncc_partner_values(values)
-        partner = self.with_context(ncc_atlas_write=True)
+        partner = self._ncc_sync_writer()
         partner.write(vals)
         if any(rep_vals.values()):
             rep = self.ncc_representative_id
             if rep:
-                rep.with_context(ncc_atlas_write=True).write(rep_vals)
+                rep._ncc_sync_writer().write(rep_vals)
             else:
                 partner._ncc_create_representative(rep_vals)
 
     def _ncc_create_representative(self, rep_vals):
         name = " ".join(filter(None, [rep_vals.get("ncc_first_name"), rep_vals.get("ncc_family_name")]))
-        return self.env["res.partner"].with_context(ncc_atlas_write=True).create({
+        return self.env["res.partner"]._ncc_sync_writer().create({
             **rep_vals,
             "name": name or rep_vals.get("email") or _("Contact person"),
             "parent_id": self.id,
@@ -280,46 +282,66 @@ class ResPartner(models.Model):
 
     # --- dirty flag --------------------------------------------------------------------------------------------
 
+    def _ncc_sync_writing(self):
+        """The Atlas synchronisation is writing (see `_ncc_sync_writer`): the context key alone is forgeable over
+        RPC, so it counts under sudo only."""
+        return self.env.su and self.env.context.get("ncc_atlas_write")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        partners = super().create(vals_list)
+        if not self._ncc_sync_writing():
+            partners._ncc_mark_pending()  # created approved: queued like a moved one
+        return partners
+
     def write(self, vals):
         result = super().write(vals)
-        if not self.env.context.get("ncc_atlas_write"):
+        if not self._ncc_sync_writing():
             touched = SYNCED_PARTNER_FIELDS.intersection(vals) or "ncc_stage_id" in vals
             if touched:
                 self._ncc_mark_pending()
             if set(REPRESENTATIVE_FIELDS.values()).intersection(vals):
-                self.filtered("ncc_is_representative").parent_id._ncc_mark_pending()
+                # sudo: a colleague without the officers' fields edits a contact person too
+                self.sudo().filtered("ncc_is_representative").parent_id._ncc_mark_pending()
         return result
 
     def _children_sync(self, values):
         # The sync's own bookkeeping (sync and Atlas state, stage) is neither commercial nor address data, yet Odoo
         # would write every contact person of the company for it (an empty commercial sync): skip that.
         synced = set(self._commercial_fields()) | set(self._address_fields())
-        if self.env.context.get("ncc_atlas_write") and not synced.intersection(values):
+        if self._ncc_sync_writing() and not synced.intersection(values):
             return None
         return super()._children_sync(values)
 
     def _ncc_mark_pending(self):
-        """Queue the registrations the Atlas should hear about: linked ones, and approved ones not sent yet."""
-        todo = self.filtered(
+        """Queue the registrations the Atlas should hear about: linked ones, and approved ones not sent yet.
+        Whoever edited them: the stage is read under sudo, as colleagues outside the NCC edit companies too."""
+        todo = self.sudo().filtered(
             lambda p: p.ncc_is_applicant
             and p.ncc_sync_state in ("synced", "error", "not_sent")
             and (p.ncc_atlas_uuid or p.ncc_stage_id.kind in PUBLISH_KINDS)
         )
         if todo:
-            todo.with_context(ncc_atlas_write=True).write({
+            todo._ncc_sync_writer().write({
                 "ncc_sync_state": "pending", "ncc_sync_error": False, "ncc_sync_attempts": 0,
                 "ncc_next_attempt": False,
             })
 
     # --- actions -----------------------------------------------------------------------------------------------
 
+    def _ncc_require_officer(self):
+        """The sync actions write under sudo: who may start them is checked here."""
+        if not self.env.su and not self.env.user.has_group(OFFICER):
+            raise AccessError(_("Only NCC officers exchange registrations with the Atlas."))
+
     def action_ncc_sync_now(self):
         """Push these registrations now, as the scheduled action would."""
+        self._ncc_require_officer()
         self._ncc_mark_pending()
         todo = self.filtered(lambda p: p.ncc_sync_state == "pending")
         if not todo:
             raise UserError(_("Nothing to send: only approved registrations, or ones already on the Atlas, are sent."))
-        todo.with_context(ncc_atlas_write=True).write({"ncc_next_attempt": False})
+        todo._ncc_sync_writer().write({"ncc_next_attempt": False})
         self.env["ncc.atlas.sync"]._push(todo)
         return True
 
@@ -337,6 +359,7 @@ class ResPartner(models.Model):
     def action_ncc_resolve(self):
         """Open the wizard that fits: pick among Atlas candidates, or resolve a conflict."""
         self.ensure_one()
+        self._ncc_require_officer()
         wizard = "ncc.atlas.link.wizard" if self.ncc_sync_state == "needs_choice" else "ncc.atlas.conflict.wizard"
         return {
             "type": "ir.actions.act_window",

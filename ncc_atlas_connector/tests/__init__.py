@@ -12,3 +12,4 @@ from . import test_atlas_import
 from . import test_spreadsheet_import
 from . import test_atlas_first_link
 from . import test_atlas_read_back
+from . import test_access_rpc

@@ -259,15 +259,18 @@ class TestAssessmentWizard(AssessmentCase):
 
 @tagged("post_install", "-at_install")
 class TestAssessmentAccess(AssessmentCase):
-    def test_a_plain_user_sees_no_application(self):
+    def test_a_plain_user_sees_the_company_not_the_application(self):
         applicant = self.new_applicant()
         ordinary = self.env["res.partner"].create({"name": "Ordinary Supplier", "is_company": True})
         Partner = self.env["res.partner"].with_user(self.plain_user)
         found = Partner.search([("is_company", "=", True)])
         self.assertIn(ordinary, found)
-        self.assertNotIn(applicant, found)
+        self.assertIn(applicant, found, "an applicant stays a company of the CRM")
+        self.assertEqual(Partner.browse(applicant.id).read(["name"])[0]["name"], applicant.name)
         with self.assertRaises(AccessError):
-            Partner.browse(applicant.id).read(["name"])
+            Partner.browse(applicant.id).read(["ncc_stage_id"])
+        with self.assertRaises(AccessError):
+            Partner.browse(applicant.id).read(["ncc_check_ids"])
         with self.assertRaises(AccessError):
             self.env["ncc.stage.history"].with_user(self.plain_user).search([])
         with self.assertRaises(AccessError):
@@ -290,7 +293,7 @@ class TestAssessmentAccess(AssessmentCase):
         with self.assertRaises(AccessError):
             ordinary.with_user(partner_manager).write({"ncc_stage_id": self.stages["completeness"].id})
         with self.assertRaises(AccessError):
-            applicant.with_user(partner_manager).write({"name": "Renamed"})
+            applicant.with_user(partner_manager).write({"ncc_stage_id": self.stages["completeness"].id})
 
     def test_only_managers_configure_the_pipeline(self):
         with self.assertRaises(AccessError):

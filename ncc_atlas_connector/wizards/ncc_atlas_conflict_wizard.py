@@ -63,7 +63,7 @@ class NccAtlasConflictWizard(models.TransientModel):
 
     def action_keep_local(self):
         """Odoo's values win: the next push overwrites the Atlas."""
-        self.partner_id.with_context(ncc_atlas_write=True).write({
+        self.partner_id._ncc_sync_writer().write({
             "ncc_synced_values": self.remote_values,
             "ncc_atlas_changed": self.remote_changed,
             "ncc_sync_state": "pending",
@@ -76,7 +76,7 @@ class NccAtlasConflictWizard(models.TransientModel):
         """The Atlas's values win: copy them here; nothing is sent."""
         partner = self.partner_id
         partner._ncc_apply_atlas_values(self.remote_values)
-        partner.with_context(ncc_atlas_write=True).write({
+        partner._ncc_sync_writer().write({
             "ncc_synced_values": self.remote_values,
             "ncc_atlas_changed": self.remote_changed,
             "ncc_synced_at": fields.Datetime.now(),

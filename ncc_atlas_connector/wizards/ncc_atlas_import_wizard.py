@@ -424,7 +424,7 @@ class NccAtlasImportLine(models.Model):
             differs &= set(diff_values(base, remote)) & set(diff_values(base, local))
         if not differs:
             return "unchanged"
-        partner.with_context(ncc_atlas_write=True).write({
+        partner._ncc_sync_writer().write({
             "ncc_sync_state": "conflict",
             "ncc_sync_error": _("Differs from the Atlas (seen by the import): %s",
                                 ", ".join(field_label(key) for key in sorted(differs))),
@@ -432,8 +432,8 @@ class NccAtlasImportLine(models.Model):
         return "conflict"
 
     def _create_company(self):
-        Partner = self.env["res.partner"].with_context(
-            clean_context(self.env.context), ncc_atlas_write=True, mail_create_nosubscribe=True)
+        Partner = self.env["res.partner"].with_context(clean_context(self.env.context))._ncc_sync_writer(
+            mail_create_nosubscribe=True)
         vals, rep_vals = Partner._ncc_partner_values(self.atlas_values or {})
         partner = Partner.create({**vals, "is_company": True, "ncc_is_applicant": True})
         if any(rep_vals.values()):
@@ -453,17 +453,17 @@ class NccAtlasImportLine(models.Model):
         vals, rep_vals = partner._ncc_partner_values(take)
         if not was_applicant:
             vals.update(ncc_is_applicant=True, is_company=True)
-        partner.with_context(ncc_atlas_write=True).write(vals)
+        partner._ncc_sync_writer().write(vals)
         rep_vals = {key: value for key, value in rep_vals.items() if value}
         if rep_vals:
             if partner.ncc_representative_id:
-                partner.ncc_representative_id.with_context(ncc_atlas_write=True).write(rep_vals)
+                partner.ncc_representative_id._ncc_sync_writer().write(rep_vals)
             else:
-                partner.with_context(clean_context(self.env.context), ncc_atlas_write=True)._ncc_create_representative(
+                partner.with_context(clean_context(self.env.context))._ncc_sync_writer()._ncc_create_representative(
                     rep_vals)
         self._place(partner)
         differs = sorted(diff_values(remote, partner._ncc_atlas_values(send_country=conf["send_country"])))
-        partner.with_context(ncc_atlas_write=True).write({
+        partner._ncc_sync_writer().write({
             "ncc_atlas_uuid": self.atlas_uuid,
             "ncc_atlas_state": self.moderation_state,
             "ncc_atlas_changed": self.changed,
@@ -505,7 +505,7 @@ class NccAtlasImportLine(models.Model):
                 _("Rejected by the ECCC on the Atlas (imported).") if self.moderation_state == "rejected"
                 else _("The NCC asked the ECCC to reject or remove the registration on the Atlas (imported).")
             )
-        partner.sudo().with_context(ncc_system_move=True, ncc_atlas_write=True).write(vals)
+        partner._ncc_sync_writer(ncc_system_move=True).write(vals)
 
 
 class _Matcher:

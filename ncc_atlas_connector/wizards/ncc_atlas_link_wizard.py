@@ -52,7 +52,7 @@ class NccAtlasLinkWizard(models.TransientModel):
 
     def action_create_new(self):
         """None of them is this company: create a new Atlas registration on the next push."""
-        self.partner_id.with_context(ncc_atlas_write=True).write({
+        self.partner_id._ncc_sync_writer().write({
             "ncc_force_create": True, "ncc_sync_state": "pending", "ncc_sync_error": False,
             "ncc_next_attempt": False,
         })
@@ -78,7 +78,7 @@ class NccAtlasLinkWizardLine(models.TransientModel):
         self.ensure_one()
         if self.linked_partner_id:
             raise UserError(_("This Atlas registration is already linked to %s.", self.linked_partner_id.name))
-        self.wizard_id.partner_id.with_context(ncc_atlas_write=True).write({
+        self.wizard_id.partner_id._ncc_sync_writer().write({
             "ncc_atlas_uuid": self.atlas_uuid,
             "ncc_synced_values": False,
             "ncc_sync_state": "pending",
