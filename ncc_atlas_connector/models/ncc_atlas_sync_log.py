@@ -1,6 +1,13 @@
+import contextlib
+import logging
 from datetime import timedelta
 
+from psycopg2.errors import ForeignKeyViolation
+
+import odoo.modules.module
 from odoo import _, api, fields, models
+
+_logger = logging.getLogger(__name__)
 
 # The client's outcome of an exchange (atlas.client.Exchange.outcome).
 OUTCOMES = [
@@ -33,35 +40,95 @@ class NccAtlasSyncLog(models.Model):
     error = fields.Text()
     request_excerpt = fields.Text("Request")
     response_excerpt = fields.Text("Answer")
+    recorded = fields.Boolean(
+        "Outcome recorded", default=True, index=True,
+        help="Whether Odoo recorded what this exchange did. An exchange is logged as soon as it ends, on its own "
+             "transaction; the run that made it records its outcome when it commits. An entry left unrecorded is an "
+             "exchange whose run was interrupted: the next run looks the registration up again.")
 
     @api.model
-    def _from_exchanges(self, exchanges, partner=None, operation=None):
-        """Store the client's exchanges in one create."""
-        return self._from_batches([(exchanges, partner, operation)])
+    def _from_exchanges(self, exchanges, partner=None, operation=None, recorded=True):
+        """Store the client's exchanges at once, on a transaction of their own: they stay logged whatever
+        becomes of the current one (a wizard or an action that fails and rolls back)."""
+        return self._from_batches([(exchanges, partner, operation)], recorded=recorded)
 
     @api.model
-    def _from_batches(self, batches):
-        """Store the exchanges of several operations, ``(exchanges, partner, operation)``, in one create. An entry
-        records facts: no "created" message in its chatter and no follower, which would cost more than the entry."""
+    def _from_batches(self, batches, recorded=True):
+        """Store the exchanges of several operations, ``(exchanges, partner, operation)``, in one create, committed
+        on its own cursor. Returns the ids of the entries."""
         vals_list = [
-            {
-                "partner_id": partner.id if partner else False,
-                "operation": operation or ex.method,
-                "method": ex.method,
-                "path": ex.path,
-                "status": ex.status or 0,
-                "duration_ms": round(ex.duration_ms or 0),
-                "outcome": ex.outcome if ex.outcome in dict(OUTCOMES) else "error",
-                "error": ex.error or False,
-                "request_excerpt": ex.request_excerpt or False,
-                "response_excerpt": ex.response_excerpt or False,
-            }
+            self._exchange_vals(ex, partner, operation, recorded)
             for exchanges, partner, operation in batches
             for ex in exchanges
         ]
-        entries = self.sudo().with_context(tracking_disable=True, mail_create_nolog=True,
-                                           mail_create_nosubscribe=True)
-        return entries.create(vals_list) if vals_list else entries.browse()
+        return self._write_now(vals_list) if vals_list else []
+
+    @api.model
+    def _exchange_vals(self, ex, partner=None, operation=None, recorded=True):
+        return {
+            "partner_id": partner.id if partner else False,
+            "operation": operation or ex.method,
+            "method": ex.method,
+            "path": ex.path,
+            "status": ex.status or 0,
+            "duration_ms": round(ex.duration_ms or 0),
+            "outcome": ex.outcome if ex.outcome in dict(OUTCOMES) else "error",
+            "error": ex.error or False,
+            "request_excerpt": ex.request_excerpt or False,
+            "response_excerpt": ex.response_excerpt or False,
+            "recorded": recorded,
+        }
+
+    @api.model
+    def _write_now(self, vals_list):
+        """Create entries and commit them at once on a cursor of their own, so that a rollback (or a crash) of the
+        current transaction cannot take them away. An entry records facts: no "created" message in its chatter
+        and no follower. A registration this cursor cannot see yet (created in the current transaction) is left
+        out of its entry, which the current transaction links when it commits. Returns the ids."""
+        with self._own_env() as env:
+            entries = env[self._name].sudo().with_context(tracking_disable=True, mail_create_nolog=True,
+                                                          mail_create_nosubscribe=True)
+            try:
+                with env.cr.savepoint():
+                    return entries.create(vals_list).ids
+            except ForeignKeyViolation:
+                unlinked = [{**vals, "partner_id": False} for vals in vals_list]
+                ids = entries.create(unlinked).ids
+        links = {id_: vals["partner_id"] for id_, vals in zip(ids, vals_list, strict=True) if vals["partner_id"]}
+        self.env.cr.postcommit.add(lambda: self._link_after_commit(links))
+        return ids
+
+    @api.model
+    def _link_after_commit(self, links):
+        with self._own_env() as env:
+            for id_, partner_id in links.items():
+                env[self._name].sudo().browse(id_).write({"partner_id": partner_id})
+
+    @api.model
+    def _mark_recorded(self, ids):
+        """Once the transaction that recorded the outcomes of these exchanges commits, say so on their entries
+        (written after that commit, on a cursor of their own: the committing transaction cannot see entries
+        committed after it started)."""
+        if ids:
+            self.env.cr.postcommit.add(lambda: self._mark_recorded_now(ids))
+
+    @api.model
+    def _mark_recorded_now(self, ids):
+        with self._own_env() as env:
+            env[self._name].sudo().browse(ids).exists().write({"recorded": True})
+
+    @api.model
+    @contextlib.contextmanager
+    def _own_env(self):
+        """An environment on a cursor of its own, committed when the block ends. In a test whose registry is not
+        in test mode, a new cursor would commit for real, outside the test's transaction: the current one is used
+        (in registry test mode, as under the cron runner in tests, the registry's cursor is the test's)."""
+        test = odoo.modules.module.current_test
+        if test and not getattr(type(test), "_registry_patched", False):
+            yield self.env
+            return
+        with self.env.registry.cursor() as cr:
+            yield self.env(cr=cr)
 
     def action_retry(self):
         """Queue the registrations of these entries for the next push."""
