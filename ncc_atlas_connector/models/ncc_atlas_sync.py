@@ -290,11 +290,9 @@ class NccAtlasSync(models.AbstractModel):
         self._progress(handled, remaining)
 
     @api.model
-    def _push_now(self, partners):
-        """A person's "Send now": the same push as the scheduled one, under the same row lock, in the person's
-        transaction; failures come back as words."""
-        settings = self._settings()
-        self._lock_for_person(partners)
+    def _push_now(self, partners, settings):
+        """A person's "Send now" of these applications, locked by `_lock_for_person`: the same push as the
+        scheduled one, in the person's transaction; failures come back as words."""
         log = _ExchangeLog(self, "push")
         try:
             self._push(partners, settings, log)

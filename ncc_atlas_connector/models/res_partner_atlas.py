@@ -361,7 +361,7 @@ class ResPartner(models.Model):
         if not successors:
             return
         old_ids = {old.id: new.id for old, new in successors.items()}
-        for partner in partners:
+        for partner in partners.with_context(active_test=False):  # archived terms are hidden otherwise
             vals = {}
             for name in field_names:
                 current = partner[name]
@@ -375,7 +375,7 @@ class ResPartner(models.Model):
     def _ncc_terms_withdrawn(self, field_names, gone):
         """Tell these applications, in words, that a term they use was withdrawn from the Atlas; the ones meant
         for the Atlas wait in error until an officer chooses another term (the edit queues them again)."""
-        for partner in self:
+        for partner in self.with_context(active_test=False):
             used = gone & self.env["ncc.atlas.term"].union(*(partner[name] for name in field_names))
             if not used:
                 continue
@@ -390,13 +390,17 @@ class ResPartner(models.Model):
     # --- actions -----------------------------------------------------------------------------------------------
 
     def action_ncc_sync_now(self):
-        """Push these registrations now, as the scheduled action would."""
+        """Push these registrations now, as the scheduled action would, under the same row lock: taken before
+        anything is written, so a person's send and the scheduled push never send the same application twice."""
+        sync = self.env["ncc.atlas.sync"]
+        settings = sync._settings()
+        sync._lock_for_person(self)
         self._ncc_mark_pending()
         todo = self.filtered(lambda p: p.ncc_sync_state == "pending")
         if not todo:
             raise UserError(_("Nothing to send: only approved registrations, or ones already on the Atlas, are sent."))
         todo.with_context(ncc_atlas_write=True).write({"ncc_next_attempt": False})
-        self.env["ncc.atlas.sync"]._push_now(todo)
+        sync._push_now(todo, settings)
         return True
 
     def action_ncc_open_sync_log(self):
