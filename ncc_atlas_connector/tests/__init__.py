@@ -10,3 +10,4 @@ from . import test_atlas_views
 from . import test_atlas_settings
 from . import test_atlas_import
 from . import test_spreadsheet_import
+from . import test_atlas_jobs
