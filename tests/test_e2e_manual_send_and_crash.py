@@ -132,6 +132,13 @@ def test_send_now_while_the_job_holds_the_create_open_makes_one_registration(reg
     wait_for(lambda: atlas.count('GET', POST) >= 1, "the job's look-up before its create")
     time.sleep(0.5)  # its create is now held open by the Atlas
 
+    # The job's row lock lets colleagues add what only references the application (FOR NO KEY UPDATE).
+    with registry.cursor() as cr:
+        cr.execute("SET LOCAL lock_timeout = '2s'")
+        env = environment(cr)
+        env['res.partner'].create({'name': 'A colleague', 'parent_id': partner_id, 'type': 'contact'})
+        env['res.partner'].browse(partner_id).message_post(body='A note while it is being sent')
+
     with registry.cursor() as cr:
         partner = environment(cr)['res.partner'].browse(partner_id)
         try:
