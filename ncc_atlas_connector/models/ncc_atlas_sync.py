@@ -531,17 +531,22 @@ class NccAtlasSync(models.AbstractModel):
             with AtlasClient(settings, on_exchange=log) as client:
                 try:
                     remote_by_id = {c.id: c for c in client.clusters_by_ids(partners.mapped("ncc_atlas_uuid"))}
-                    for partner in partners:
-                        if partner.ncc_atlas_uuid not in remote_by_id and not log.outage:
-                            log.partner = partner
-                            remote = self._confirm(client, partner.ncc_atlas_uuid)
-                            remote_by_id[partner.ncc_atlas_uuid] = remote
-                            log.partner = None
                 except AuthenticationError as exc:
                     self._stop(exc)
                 except AtlasError as exc:
                     _logger.info("Atlas pull: %s; the next run reads these registrations again", exc)
                     return False
+                for partner in partners.filtered(lambda p: p.ncc_atlas_uuid not in remote_by_id):
+                    if log.outage:
+                        break
+                    log.partner = partner
+                    try:
+                        remote_by_id[partner.ncc_atlas_uuid] = self._confirm(client, partner.ncc_atlas_uuid)
+                    except AuthenticationError as exc:
+                        self._stop(exc)
+                    except AtlasError as exc:
+                        _logger.info("Atlas pull: %s; the next run reads it again", exc)
+                log.partner = None
             if log.answered:
                 self._key_accepted()
             for partner in partners:
