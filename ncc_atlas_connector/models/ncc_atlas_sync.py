@@ -340,8 +340,8 @@ class NccAtlasSync(models.AbstractModel):
             log.operation = "push"
         done = []  # successful exchanges, recorded together once the batch has been sent
         try:
-            for partner in partners:
-                if log.outage or time.monotonic() > deadline:
+            for index, partner in enumerate(partners):
+                if log.outage or index and time.monotonic() > deadline:  # at least one per batch
                     break
                 log.partner = partner
                 handled += 1

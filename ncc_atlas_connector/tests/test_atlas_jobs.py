@@ -75,6 +75,16 @@ class TestAtlasJobProgress(AtlasCase):
         progress = self.env["ir.cron.progress"].search([("cron_id", "=", cron.id)])
         self.assertEqual(sorted(progress.mapped("done")), [1, 2], "two batches, two calls")
 
+    def test_a_batch_out_of_time_ends_the_run(self):
+        self.env["ir.config_parameter"].sudo().set_param(PARAM + "batch_seconds", 0)
+        partners = self.approved_applicant() | self.approved_applicant() | self.approved_applicant()
+        self.env["ir.cron.trigger"].search([]).unlink()
+        cron = self.push()
+        self.assertEqual(Counter(partners.mapped("ncc_sync_state")), Counter(synced=1, pending=2),
+                         "one application, then the time was up")
+        self.assertFinished(cron)
+        self.assertEqual(self.sandbox.count("POST", POST), 1)
+
     def test_pull_run_reads_every_linked_registration_once(self):
         self.env["ir.config_parameter"].sudo().set_param(PARAM + "batch_size", 2)
         partners = self.approved_applicant() | self.approved_applicant() | self.approved_applicant()
