@@ -26,6 +26,7 @@ from ..atlas import (
     ValidationError,
     diff_values,
 )
+from .ncc_atlas_sync_log import SyncLogWriter
 
 _logger = logging.getLogger(__name__)
 
@@ -689,6 +690,7 @@ class _ExchangeLog:
         self.ids = []
         self.silent = 0  # exchanges in a row without an answer
         self.answered = False  # the Atlas answered at least once with the key accepted
+        self.writer = SyncLogWriter(sync.env)
 
     def __call__(self, exchange):
         if exchange.outcome in ("retryable", "unknown") and exchange.status is None:
@@ -696,14 +698,15 @@ class _ExchangeLog:
         else:
             self.silent = 0
             self.answered = self.answered or exchange.outcome != "authentication"
-        self.ids += self.sync.env["ncc.atlas.sync.log"]._from_exchanges(
-            [exchange], partner=self.partner, operation=self.operation, recorded=False)
+        Log = self.sync.env["ncc.atlas.sync.log"]
+        self.ids += self.writer.write([Log._exchange_vals(exchange, self.partner, self.operation, recorded=False)])
 
     @property
     def outage(self):
         return self.silent >= OUTAGE_EXCHANGES
 
     def close(self):
+        self.writer.close()
         self.sync.env["ncc.atlas.sync.log"]._mark_recorded(self.ids)
         self.ids = []
 

@@ -6,6 +6,7 @@ from psycopg2.errors import ForeignKeyViolation
 
 import odoo.modules.module
 from odoo import _, api, fields, models
+from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
 
@@ -81,28 +82,19 @@ class NccAtlasSyncLog(models.Model):
 
     @api.model
     def _write_now(self, vals_list):
-        """Create entries and commit them at once on a cursor of their own, so that a rollback (or a crash) of the
-        current transaction cannot take them away. An entry records facts: no "created" message in its chatter
-        and no follower. A registration this cursor cannot see yet (created in the current transaction) is left
-        out of its entry, which the current transaction links when it commits. Returns the ids."""
-        with self._own_env() as env:
-            entries = env[self._name].sudo().with_context(tracking_disable=True, mail_create_nolog=True,
-                                                          mail_create_nosubscribe=True)
-            try:
-                with env.cr.savepoint():
-                    return entries.create(vals_list).ids
-            except ForeignKeyViolation:
-                unlinked = [{**vals, "partner_id": False} for vals in vals_list]
-                ids = entries.create(unlinked).ids
-        links = {id_: vals["partner_id"] for id_, vals in zip(ids, vals_list, strict=True) if vals["partner_id"]}
-        self.env.cr.postcommit.add(lambda: self._link_after_commit(links))
-        return ids
+        """Write entries and commit them at once on a cursor of their own, so that a rollback (or a crash) of the
+        current transaction cannot take them away. Returns the ids."""
+        writer = SyncLogWriter(self.env)
+        try:
+            return writer.write(vals_list)
+        finally:
+            writer.close()
 
     @api.model
     def _link_after_commit(self, links):
         with self._own_env() as env:
             for id_, partner_id in links.items():
-                env[self._name].sudo().browse(id_).write({"partner_id": partner_id})
+                env.cr.execute(SQL("UPDATE ncc_atlas_sync_log SET partner_id = %s WHERE id = %s", partner_id, id_))
 
     @api.model
     def _mark_recorded(self, ids):
@@ -115,16 +107,22 @@ class NccAtlasSyncLog(models.Model):
     @api.model
     def _mark_recorded_now(self, ids):
         with self._own_env() as env:
-            env[self._name].sudo().browse(ids).exists().write({"recorded": True})
+            env.cr.execute(SQL("UPDATE ncc_atlas_sync_log SET recorded = TRUE WHERE id IN %s", tuple(ids)))
+
+    @api.model
+    def _has_own_cursor(self):
+        """False in a test whose registry is not in test mode: a new cursor would commit for real, outside the
+        test's transaction (in registry test mode, as under the cron runner in tests, the registry's cursors are
+        the test's)."""
+        test = odoo.modules.module.current_test
+        return not test or getattr(type(test), "_registry_patched", False)
 
     @api.model
     @contextlib.contextmanager
     def _own_env(self):
-        """An environment on a cursor of its own, committed when the block ends. In a test whose registry is not
-        in test mode, a new cursor would commit for real, outside the test's transaction: the current one is used
-        (in registry test mode, as under the cron runner in tests, the registry's cursor is the test's)."""
-        test = odoo.modules.module.current_test
-        if test and not getattr(type(test), "_registry_patched", False):
+        """An environment on a cursor of its own, committed when the block ends (the current one where a test
+        cannot have another, see `_has_own_cursor`)."""
+        if not self._has_own_cursor():
             yield self.env
             return
         with self.env.registry.cursor() as cr:
@@ -148,3 +146,67 @@ class NccAtlasSyncLog(models.Model):
         old = self.search([("create_date", "<", fields.Datetime.now() - timedelta(days=days))])
         old.unlink()
         return len(old)
+
+
+# Written as plain SQL: an entry is a fact with no computed field, and it is written once per exchange.
+COLUMNS = ("partner_id", "operation", "method", "path", "status", "duration_ms", "outcome", "error",
+           "request_excerpt", "response_excerpt", "recorded")
+
+
+class SyncLogWriter:
+    """Writes sync log entries as exchanges end, each committed at once on one connection of its own for the
+    whole batch: a rollback or a crash of the batch's transaction cannot erase the record of a request that
+    reached the Atlas. The commit does not wait for the disk (``synchronous_commit`` off): what it guards against
+    is Odoo's transaction failing, and the log must cost next to nothing per exchange. A registration the log's
+    connection cannot see yet (created in the current, uncommitted transaction) is linked once that commits."""
+
+    def __init__(self, env):
+        self.env = env
+        self._cr = None
+
+    def write(self, vals_list):
+        if not vals_list:
+            return []
+        Log = self.env["ncc.atlas.sync.log"]
+        if not Log._has_own_cursor():
+            entries = Log.sudo().with_context(tracking_disable=True, mail_create_nolog=True,
+                                              mail_create_nosubscribe=True)
+            return entries.create(vals_list).ids
+        if self._cr is None:
+            self._cr = self.env.registry.cursor()
+        try:
+            ids = self._insert(vals_list)
+        except ForeignKeyViolation:
+            self._cr.rollback()
+            ids = self._insert([{**vals, "partner_id": False} for vals in vals_list])
+            links = {id_: vals["partner_id"] for id_, vals in zip(ids, vals_list, strict=True) if vals["partner_id"]}
+            self.env.cr.postcommit.add(lambda: Log._link_after_commit(links))
+        self._cr.commit()
+        return ids
+
+    def _insert(self, vals_list):
+        cr = self._cr
+        cr.execute(SQL("SET LOCAL synchronous_commit TO OFF"))
+        now = SQL("(now() AT TIME ZONE 'UTC')")
+        uid = self.env.uid
+        rows = SQL(", ").join(
+            SQL("(%s, %s, %s, %s, %s)", SQL(", ").join(SQL("%s", _db_value(c, vals[c])) for c in COLUMNS),
+                uid, uid, now, now)
+            for vals in vals_list
+        )
+        cr.execute(SQL("INSERT INTO ncc_atlas_sync_log (%s, create_uid, write_uid, create_date, write_date) "
+                       "VALUES %s RETURNING id", SQL(", ").join(SQL.identifier(c) for c in COLUMNS), rows),
+                   log_exceptions=False)
+        return [row[0] for row in cr.fetchall()]
+
+    def close(self):
+        if self._cr is not None:
+            self._cr.close()
+            self._cr = None
+
+
+def _db_value(column, value):
+    if column == "recorded":
+        return bool(value)
+    return None if value is False else value
+

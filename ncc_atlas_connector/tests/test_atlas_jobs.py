@@ -14,14 +14,14 @@ from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.ncc_atlas_connector.atlas import VOCABULARIES, AtlasClient
-from odoo.addons.ncc_atlas_connector.atlas.sandbox import Sandbox
 
-from .atlas_common import NCC_KEY, REVIEWER_KEY, AtlasCase
+from .atlas_common import NCC_KEY, REVIEWER_KEY, AtlasCase, Sandbox
 
 TERMS = "/jsonapi/taxonomy_term/<vocabulary>"
 POST = "/jsonapi/node/cluster"
 ONE = "/jsonapi/node/cluster/<id>"
 PARAM = "ncc_atlas_connector."
+SEEDED_TERMS = Path(__file__).resolve().parents[1] / "data" / "ncc.atlas.term.csv"
 SYNC_LOGGER = "odoo.addons.ncc_atlas_connector.models.ncc_atlas_sync"
 
 
@@ -157,9 +157,7 @@ class TestAtlasVocabularyFaults(AtlasCase):
         self.assertEqual(remote["field_sectors"], partner.ncc_sector_ids.mapped("atlas_uuid"))
 
     def terms_with_new_uuids(self, folder):
-        from odoo.addons.ncc_atlas_connector.atlas.sandbox.store import TERMS_CSV
-
-        with TERMS_CSV.open(newline="", encoding="utf-8") as handle:
+        with SEEDED_TERMS.open(newline="", encoding="utf-8") as handle:
             rows = list(csv.DictReader(handle))
         for row in rows:
             row["atlas_uuid"] = str(uuid.uuid4())
