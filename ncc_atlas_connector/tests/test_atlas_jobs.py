@@ -279,6 +279,22 @@ class TestAtlasOutage(AtlasCase):
                          "not rerun at once: the next run tries again")
 
 
+    @mute_logger("odoo.addons.ncc_atlas_connector.atlas.client")
+    def test_connection_refused_ends_the_pull_and_the_vocabulary_runs_quietly(self):
+        partner = self.approved_applicant()
+        self.push()
+        self.env["ir.config_parameter"].sudo().set_param(PARAM + "url", closed_port_url())
+        Log = self.env["ncc.atlas.sync.log"]
+        before = Log.search_count([])
+        for job in ("pull", "vocabularies"):
+            cron = self.run_cron(job)
+            self.assertEqual((cron.active, cron.failure_count), (True, 0), job)
+        self.assertEqual(Log.search_count([]) - before, 2, "one exchange each, then each run ended")
+        self.assertEqual((partner.ncc_atlas_state, partner.ncc_sync_state), ("ready_for_publication", "synced"))
+        self.assertFalse(self.env["ir.config_parameter"].sudo().get_param(PARAM + "vocabularies_todo"),
+                         "the next run reads every vocabulary again")
+
+
 @tagged("post_install", "-at_install")
 class TestAtlasKeyRefused(AtlasCase):
     def alerts(self, subject):
