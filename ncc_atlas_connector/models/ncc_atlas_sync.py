@@ -249,8 +249,9 @@ class NccAtlasSync(models.AbstractModel):
                 cr.execute(SQL("SELECT id FROM res_partner WHERE id IN %s ORDER BY id FOR NO KEY UPDATE",
                                tuple(partners.ids)), log_exceptions=False)
         except LockNotAvailable:
-            raise UserError(_("%s is being sent to the Atlas right now by the background sync. It will be there in "
-                              "a moment: reload the page to see the result.", partners[:1].name)) from None
+            raise UserError(_("%s is being sent to the Atlas right now, by the background sync or by a colleague. "
+                              "It will be there in a moment: reload the page to see the result.",
+                              partners[:1].name)) from None
         except SerializationFailure:
             raise UserError(_("Someone else has just sent %s to the Atlas (or changed it) while you were looking at "
                               "it. Reload the page to see where it stands.", partners[:1].name)) from None
