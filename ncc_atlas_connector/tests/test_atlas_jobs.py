@@ -341,3 +341,16 @@ class TestAtlasSendNow(AtlasCase):
         form.record.action_ncc_sync_now()
         self.assertEqual(partner.ncc_sync_state, "synced", partner.ncc_sync_error)
         self.assertEqual(self.sandbox.count("POST", POST), 1)
+
+    def test_send_now_waits_for_the_row_another_transaction_sends_then_says_so(self):
+        """The row lock of another transaction (as the scheduled push holds while it sends), taken on a company
+        committed before the test, so that a second connection sees it."""
+        company = self.env.company.partner_id
+        with self.registry.cursor() as other:
+            other.execute("SET LOCAL lock_timeout = '5s'")  # never hang on a row this test changed
+            other.execute("SELECT id FROM res_partner WHERE id = %s FOR NO KEY UPDATE", [company.id])
+            with self.assertRaises(UserError) as caught:
+                company.action_ncc_sync_now()
+            other.rollback()
+        self.assertIn("is being sent to the Atlas right now", str(caught.exception))
+        self.assertEqual(self.sandbox.count(), 0, "nothing sent")
