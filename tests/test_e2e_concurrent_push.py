@@ -127,14 +127,21 @@ def cron_context(env):
 
 
 def run_push_as_cron(registry, errors, barrier=None):
-    """One run of the push scheduled action in its own cursor, as a cron worker runs it."""
+    """One run of the push scheduled action in its own cursor, as a cron worker runs it: a call per batch, each
+    with its own progress record, until a call reports nothing remaining."""
     try:
         with registry.cursor() as cr:
             env = environment(cr)
             context = cron_context(env)
             if barrier:
                 barrier.wait(timeout=30)
-            env['ncc.atlas.sync'].with_context(context)._cron_push()
+            for _call in range(APPLICATIONS):
+                env['ncc.atlas.sync'].with_context(context)._cron_push()
+                cr.commit()
+                progress = env['ir.cron.progress'].browse(context['ir_cron_progress_id'])
+                if not progress.remaining:
+                    break
+                context = cron_context(env)
     except Exception as exc:  # noqa: BLE001 - reported by the test
         errors.append(exc)
 

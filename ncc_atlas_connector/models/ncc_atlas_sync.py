@@ -1,8 +1,12 @@
 import logging
 import random
+import re
+import time
+import unicodedata
+from collections import defaultdict
 from datetime import timedelta
 
-from psycopg2.errors import SerializationFailure
+from psycopg2.errors import LockNotAvailable, SerializationFailure
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
@@ -14,6 +18,7 @@ from ..atlas import (
     AtlasError,
     AtlasSettings,
     AuthenticationError,
+    NotFoundError,
     RetryableError,
     UnexpectedAnswerError,
     UnknownOutcomeError,
@@ -22,12 +27,22 @@ from ..atlas import (
 )
 from .atlas_mapping import PARAM_PREFIX as PARAM
 from .atlas_mapping import field_label
+from .ncc_atlas_sync_log import SyncLogWriter
 
 _logger = logging.getLogger(__name__)
 
 # Waits between attempts after a retryable failure: 1, 2, 4 ... minutes, at most 6 hours, with jitter.
 RETRY_BASE_MINUTES = 1
 RETRY_MAX_MINUTES = 360
+# A scheduled run stops after this many exchanges in a row got no answer at all (connection refused, timeouts,
+# connections cut): the Atlas is down, everything stays pending and the next run tries again.
+OUTAGE_EXCHANGES = 3
+# A scheduled batch starts no new application after this many seconds: no run holds a cron worker for long.
+BATCH_SECONDS = 240
+# Attempts of a read inside one exchange, in a scheduled run (the next run is the real retry).
+JOB_READ_RETRIES = 2
+# How long a person's "Send now" waits for the scheduled push to release an application it is sending.
+PERSON_LOCK_WAIT = "3s"
 
 
 class AuthenticationStop(Exception):
@@ -61,11 +76,12 @@ class NccAtlasSync(models.AbstractModel):
         }
 
     @api.model
-    def _settings(self):
+    def _settings(self, read_retries=None):
         url, key = self._param("url"), self._param("api_key")
         if not url or not key:
-            raise UserError(_("The Atlas is not configured: set its URL and API key in Settings > Community "
-                              "Registration."))
+            raise UserError(_("The Atlas is not configured: an administrator sets its URL and API key in Settings > "
+                              "Community Registration."))
+        extra = {"read_retries": read_retries} if read_retries is not None else {}
         try:
             return AtlasSettings(
                 url=url,
@@ -75,13 +91,49 @@ class NccAtlasSync(models.AbstractModel):
                 basic_password=self._param("basic_password") or None,
                 timeout=float(self._param("timeout", 30) or 30),
                 send_country=bool(self._param("send_country", False)),
+                **extra,
             )
         except ValueError as exc:
-            raise UserError(_("The Atlas settings are not valid: %s", exc)) from None
+            raise UserError(_("The Atlas settings are not valid (%s): an administrator corrects them in Settings > "
+                              "Community Registration.", exc)) from None
 
     @api.model
     def _client(self, exchanges):
+        """A client whose exchanges are appended to ``exchanges`` (for `_log`): wizards and connection tests."""
         return AtlasClient(self._settings(), on_exchange=exchanges.append)
+
+    @api.model
+    def _job_settings(self):
+        """The settings of a scheduled run, or None when they are missing or invalid: the run then ends quietly
+        (no error, no deactivated job) and the applications waiting to be sent say why."""
+        try:
+            return self._settings(read_retries=int(self._param("job_read_retries", JOB_READ_RETRIES)))
+        except UserError as exc:
+            _logger.info("Atlas sync waits for its settings: %s", exc)
+            self._hold_pending(str(exc))
+            return None
+
+    @api.model
+    def _hold_pending(self, reason):
+        """Say on every application waiting to be sent why it is not sent (it stays pending)."""
+        reason = _("Not sent yet. %s", reason)
+        waiting = self.env["res.partner"].search([
+            ("ncc_is_applicant", "=", True), ("ncc_sync_state", "=", "pending"), ("ncc_sync_error", "!=", reason),
+        ])
+        waiting._ncc_sync_writer(mail_notrack=True).write({"ncc_sync_error": reason})
+
+    @api.model
+    def _resume(self):
+        """Run the jobs soon once the settings are usable again (saved by an administrator)."""
+        try:
+            self._settings()
+        except UserError:
+            return False
+        for xmlid in ("ir_cron_ncc_atlas_push", "ir_cron_ncc_atlas_pull", "ir_cron_ncc_atlas_vocabularies"):
+            cron = self.env.ref(f"ncc_atlas_connector.{xmlid}", raise_if_not_found=False)
+            if cron:
+                cron.sudo()._trigger()
+        return True
 
     @api.model
     def _configure_sandbox(self, url, key):
@@ -96,6 +148,7 @@ class NccAtlasSync(models.AbstractModel):
 
     @api.model
     def _log(self, exchanges, partner=None, operation=None):
+        """Log these exchanges now, on a transaction of their own: they stay logged if the caller then fails."""
         if exchanges:
             self.env["ncc.atlas.sync.log"]._from_exchanges(exchanges, partner=partner, operation=operation)
             exchanges.clear()
@@ -108,14 +161,101 @@ class NccAtlasSync(models.AbstractModel):
         return float("inf")
 
     @api.model
-    def _alert_admins(self, message):
-        admins = self.env.ref("base.group_system").sudo().user_ids.filtered(lambda u: not u.share)
-        self.env.company.partner_id.sudo().message_notify(
-            partner_ids=admins.partner_id.ids,
-            subject=_("Atlas sync stopped"),
-            body=message,
-        )
-        _logger.error("Atlas sync stopped: %s", message)
+    def _alert_admins(self, subject, message):
+        """Tell the administrators, on a transaction of its own (the alert stays if the caller fails)."""
+        with self.env["ncc.atlas.sync.log"]._own_env() as env:
+            admins = env.ref("base.group_system").sudo().user_ids.filtered(lambda u: not u.share)
+            env.company.partner_id.sudo().message_notify(
+                partner_ids=admins.partner_id.ids, subject=subject, body=message,
+            )
+
+    @api.model
+    def _key_refused(self, exc):
+        """The Atlas refused the key: alert the administrators once for the whole outage, not at every run."""
+        if self._flag("key_refused_since"):
+            _logger.info("Atlas sync: the key is still refused (%s)", exc)
+            return
+        _logger.error("Atlas sync stopped: the Atlas refused the API key (%s)", exc)
+        self._set_flag("key_refused_since", fields.Datetime.to_string(fields.Datetime.now()))
+        self._alert_admins(_("Atlas sync stopped"), _(
+            "The Atlas refused the API key (%(error)s). Registrations stay pending until an administrator fixes "
+            "Settings > Community Registration; you will be told when the Atlas accepts the key again.", error=exc))
+
+    @api.model
+    def _key_accepted(self):
+        """The Atlas answered with the key: if it had been refused, tell the administrators that all is well."""
+        if not self._flag("key_refused_since"):
+            return
+        self._set_flag("key_refused_since", False)
+        _logger.info("Atlas sync: the Atlas accepts the API key again")
+        self._alert_admins(_("Atlas sync running again"), _(
+            "The Atlas accepts the API key again: the registrations that waited are being sent."))
+
+    @api.model
+    def _flag(self, key):
+        # Read from the table, not Odoo's parameter cache: another transaction may have just set it.
+        self.env.cr.execute(SQL("SELECT value FROM ir_config_parameter WHERE key = %s", PARAM + key))
+        row = self.env.cr.fetchone()
+        return row[0] if row else False
+
+    @api.model
+    def _set_flag(self, key, value):
+        with self.env["ncc.atlas.sync.log"]._own_env() as env:
+            env["ir.config_parameter"].sudo().set_param(PARAM + key, value)
+
+    @api.model
+    def _lock_next(self, domain, limit):
+        """Lock up to ``limit`` partners of ``domain``, by id, skipping those another transaction holds.
+
+        ``FOR NO KEY UPDATE``: the lock is held across HTTP requests, and must not block what only references the
+        rows (messages, activities, contact persons, sync log entries). Odoo's transactions are REPEATABLE READ:
+        when another run sent a row and committed after this transaction's snapshot, locking it fails with a
+        serialization error (which is what keeps it from being sent twice); the rows are then locked one by one
+        and that one is skipped."""
+        Partner = self.env["res.partner"]
+        query = Partner._search(domain, order="id", limit=limit)
+        try:
+            with self.env.cr.savepoint():
+                self.env.cr.execute(SQL("%s FOR NO KEY UPDATE OF res_partner SKIP LOCKED", query.select()),
+                                    log_exceptions=False)
+                return Partner.browse([row[0] for row in self.env.cr.fetchall()])
+        except SerializationFailure:
+            ids = Partner.search(domain, order="id", limit=limit).ids
+            return Partner.browse([id_ for id_ in ids if self._try_lock([id_])])
+
+    @api.model
+    def _try_lock(self, ids):
+        """Lock these partner rows, skipping the ones locked elsewhere; None when one of them changed since the
+        snapshot (then nothing is locked)."""
+        if not ids:
+            return []
+        query = SQL("SELECT id FROM res_partner WHERE id IN %s ORDER BY id FOR NO KEY UPDATE SKIP LOCKED",
+                    tuple(ids))
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(query, log_exceptions=False)
+                return [row[0] for row in self.env.cr.fetchall()]
+        except SerializationFailure:
+            return None
+
+    @api.model
+    def _lock_for_person(self, partners):
+        """Lock these applications for a person's "Send now": wait a moment for the scheduled push that may be
+        sending them, then say so in words rather than send them a second time."""
+        cr = self.env.cr
+        try:
+            with cr.savepoint():
+                cr.execute(SQL("SET LOCAL lock_timeout = %s", PERSON_LOCK_WAIT))
+                cr.execute(SQL("SELECT id FROM res_partner WHERE id IN %s ORDER BY id FOR NO KEY UPDATE",
+                               tuple(partners.ids)), log_exceptions=False)
+        except LockNotAvailable:
+            raise UserError(_("%s is being sent to the Atlas right now, by the background sync or by a colleague. "
+                              "It will be there in a moment: reload the page to see the result.",
+                              partners[:1].name)) from None
+        except SerializationFailure:
+            raise UserError(_("Someone else has just sent %s to the Atlas (or changed it) while you were looking at "
+                              "it. Reload the page to see where it stands.", partners[:1].name)) from None
+        cr.execute(SQL("SET LOCAL lock_timeout = DEFAULT"))
 
     # --- push --------------------------------------------------------------------------------------------------
 
@@ -130,78 +270,54 @@ class NccAtlasSync(models.AbstractModel):
 
     @api.model
     def _cron_push(self):
-        Partner = self.env["res.partner"]
-        domain = self._push_domain()
-        batch_size = self._conf()["batch_size"]
-        seen = []
-        while True:
-            todo = Partner.search(domain + [("id", "not in", seen)], limit=batch_size, order="id")
-            partners = self._lock_batch(todo).filtered_domain(domain)
-            if not todo:
-                break
-            seen += todo.ids  # locked by another worker or done now: not again in this run
-            try:
-                self._push(partners)
-            except AuthenticationStop:
-                return
-            remaining = Partner.search_count(domain + [("id", "not in", seen)])
-            if self._progress(len(partners), remaining) <= 0 or not remaining:
-                break
-
-    @api.model
-    def _lock_batch(self, partners):
-        """The partners of this batch that this run may send: those it could lock (another run holds the others)
-        and that nobody changed since this transaction's snapshot.
-
-        Odoo's transactions are REPEATABLE READ: when another run sends a row and commits after this run's
-        snapshot was taken, this run still sees the row pending, and locking it fails with a serialization error
-        (which is what keeps it from sending it twice). That failure must not end the run, whose cron would then
-        log an error and count a failure: the row is skipped (it is not this run's), and the other rows of the
-        batch are locked one by one."""
-        locked = self._try_lock(partners.ids)
-        if locked is None:
-            locked = [id_ for id_ in partners.ids if self._try_lock([id_])]
-        return partners.browse(locked)
-
-    @api.model
-    def _try_lock(self, ids):
-        """Lock these partner rows, skipping the ones locked elsewhere; None when one of them changed since the
-        snapshot (then nothing is locked)."""
-        if not ids:
-            return []
-        query = SQL("SELECT id FROM res_partner WHERE id IN %s ORDER BY id FOR UPDATE SKIP LOCKED", tuple(ids))
-        try:
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(query, log_exceptions=False)
-                return [row[0] for row in self.env.cr.fetchall()]
-        except SerializationFailure:
-            return None
-
-    @api.model
-    def _push(self, partners):
-        """Send these registrations to the Atlas, one decision per record; record errors stay on the record."""
-        conf = self._conf()
-        exchanges = []
-        try:
-            client = self._client(exchanges)
-        except UserError as exc:
-            partners._ncc_sync_failed("error", str(exc))
+        """The scheduled push: ONE batch per call. Odoo's cron runner calls it again while the batch reports
+        applications remaining (`_commit_progress`), and ends the run when none remain."""
+        settings = self._job_settings()
+        if settings is None:
             return
-        logs = []  # the sync log of the batch, written in one create at the end
-
-        def log(partner=None, operation="push"):
-            if exchanges:
-                logs.append((list(exchanges), partner, operation))
-                exchanges.clear()
-
+        batch_size = self._conf()["batch_size"]
+        domain = self._push_domain()
+        partners = self._lock_next(domain, batch_size)
+        if not partners:
+            return  # nothing due, or only applications another run is sending: this run is done
+        log = _ExchangeLog(self, "push")
+        handled = 0
         try:
-            with client:
-                self._push_batch(client, partners, conf, log)
+            handled = self._push(partners, settings, log)
+        except AuthenticationStop:
+            self._progress(len(partners), 0)
+            return
+        stopped = handled < len(partners)  # an outage or the time bound: the rest waits for the next run
+        remaining = 0 if stopped or len(partners) < batch_size else self.env["res.partner"].search_count(domain)
+        self._progress(handled, remaining)
+
+    @api.model
+    def _push_now(self, partners, settings):
+        """A person's "Send now" of these applications, locked by `_lock_for_person`: the same push as the
+        scheduled one, in the person's transaction; failures come back as words."""
+        log = _ExchangeLog(self, "push")
+        try:
+            self._push(partners, settings, log)
+        except AuthenticationStop:
+            raise UserError(_("The Atlas refused the API key, so nothing was sent. The administrators have been "
+                              "told; the registration stays pending and is sent once the key is fixed.")) from None
+
+    @api.model
+    def _push(self, partners, settings, log):
+        """Send these (locked) registrations to the Atlas, one decision per record; record errors stay on the
+        record. Returns how many were handled: fewer than given when the Atlas stopped answering or the batch ran
+        out of time (the others are left as they were, pending)."""
+        conf = self._conf()
+        try:
+            with AtlasClient(settings, on_exchange=log) as client:
+                return self._push_batch(client, partners, conf, log)
         finally:
-            self.env["ncc.atlas.sync.log"]._from_batches(logs)
+            log.close()
 
     @api.model
     def _push_batch(self, client, partners, conf, log):
+        deadline = time.monotonic() + int(self._param("batch_seconds", BATCH_SECONDS))
+        handled = 0
         # Queued again with nothing to send (values as last synced, no state to ask for): settled without a
         # request, as if never queued. The pull still brings the ECCC's decisions and notices a deletion.
         values = {partner: partner._ncc_atlas_values(send_country=conf["send_country"]) for partner in partners}
@@ -209,45 +325,65 @@ class NccAtlasSync(models.AbstractModel):
         if settled:
             self.env["res.partner"]._ncc_record_syncs([(partner, None, None, "synced") for partner in settled])
             partners -= settled
+            handled += len(settled)
         remote_by_id = {}
         linked = partners.filtered("ncc_atlas_uuid")
         if linked:
+            log.partner = None
+            log.operation = "read"
             try:
                 remote_by_id = {c.id: c for c in client.clusters_by_ids(linked.mapped("ncc_atlas_uuid"))}
             except AuthenticationError as exc:
-                log(operation="read")
-                self._stop(partners, exc)
+                self._stop(exc)
             except AtlasError as exc:
-                log(operation="read")
                 self._retry_later(linked, exc)
                 partners -= linked
-            log(operation="read")
+                handled += len(linked)
+            log.operation = "push"
         done = []  # successful exchanges, recorded together once the batch has been sent
         try:
-            for partner in partners:
+            for index, partner in enumerate(partners):
+                if log.outage or index and time.monotonic() > deadline:  # at least one per batch
+                    break
+                log.partner = partner
+                handled += 1
                 try:
                     with _SavepointOnWrite(self.env.cr) as before_write:
-                        outcome = self._push_one(client, partner, remote_by_id.get(partner.ncc_atlas_uuid), conf,
-                                                 values[partner], before_write)
+                        remote = remote_by_id.get(partner.ncc_atlas_uuid)
+                        if partner.ncc_atlas_uuid and remote is None:
+                            remote = self._confirm(client, partner.ncc_atlas_uuid)
+                        outcome = self._push_one(client, partner, remote, conf, values[partner], before_write)
                     if outcome:
                         done.append((partner, *outcome))
                 except AuthenticationError as exc:
-                    log(partner)
-                    self._stop(partners, exc)
+                    self._stop(exc)
                 except ValidationError as exc:
                     partner._ncc_sync_failed("error", str(exc))
                 except (RetryableError, UnknownOutcomeError) as exc:
                     self._retry_later(partner, exc)
                 except AtlasError as exc:  # a 500 or an unexpected answer: try again later
                     self._retry_later(partner, exc)
-                log(partner)
+            if log.answered:
+                self._key_accepted()
         finally:
             self.env["res.partner"]._ncc_record_syncs(done)
+        if log.outage:
+            _logger.info("Atlas sync: %s exchanges in a row got no answer; the next run tries again",
+                         OUTAGE_EXCHANGES)
+        return handled
 
     @api.model
-    def _stop(self, partners, exc):
-        self._alert_admins(_("The Atlas refused the API key (%(error)s). Registrations stay pending until an "
-                             "administrator fixes Settings > Community Registration.", error=exc))
+    def _confirm(self, client, uuid):
+        """The registration the batch read did not return, read by its UUID: None only when the Atlas says it is
+        gone (404). An application is never unlinked for being absent from a filtered list."""
+        try:
+            return client.get_cluster(uuid)
+        except NotFoundError:
+            return None
+
+    @api.model
+    def _stop(self, exc):
+        self._key_refused(exc)
         raise AuthenticationStop() from exc
 
     @api.model
@@ -381,90 +517,166 @@ class NccAtlasSync(models.AbstractModel):
 
     @api.model
     def _cron_pull(self):
-        Partner = self.env["res.partner"]
+        """The scheduled pull: ONE batch per call, in id order from where the previous call of the run stopped
+        (kept in a parameter), until every linked registration was read once."""
+        settings = self._job_settings()
+        if settings is None:
+            return
         domain = [("ncc_is_applicant", "=", True), ("ncc_atlas_uuid", "!=", False)]
+        after = int(self._param("pull_after_id", 0) or 0)
         batch_size = self._conf()["batch_size"]
-        last_id = 0
-        while True:
-            partners = Partner.search(domain + [("id", ">", last_id)], limit=batch_size, order="id")
-            if not partners:
-                break
-            last_id = partners[-1].id
+        Partner = self.env["res.partner"]
+        candidates = Partner.search(domain + [("id", ">", after)], order="id", limit=batch_size)
+        partners = self._lock_next([("id", "in", candidates.ids)], batch_size) if candidates else candidates
+        log = _ExchangeLog(self, "pull")
+        stopped = False
+        if partners:
             try:
-                self._pull(partners)
+                stopped = not self._pull(partners, settings, log)
             except AuthenticationStop:
-                return
-            remaining = Partner.search_count(domain + [("id", ">", last_id)])
-            if self._progress(len(partners), remaining) <= 0 or not remaining:
-                break
+                stopped = True
+        remaining = 0
+        if candidates and not stopped:
+            remaining = Partner.search_count(domain + [("id", ">", candidates[-1].id)])
+        next_after = candidates[-1].id if remaining else 0
+        if next_after != after:
+            self.env["ir.config_parameter"].sudo().set_param(PARAM + "pull_after_id", next_after)
+        self._progress(len(partners), remaining)
 
     @api.model
-    def _pull(self, partners):
-        """Read the Atlas state of these linked registrations and apply the ECCC's decisions."""
-        exchanges = []
-        with self._client(exchanges) as client:
-            try:
-                remote_by_id = {c.id: c for c in client.clusters_by_ids(partners.mapped("ncc_atlas_uuid"))}
-            except AuthenticationError as exc:
-                self._log(exchanges, operation="pull")
-                self._stop(partners, exc)
-            except AtlasError:
-                self._log(exchanges, operation="pull")
-                return  # the next run reads them again
-            self._log(exchanges, operation="pull")
-        for partner in partners:
-            remote = remote_by_id.get(partner.ncc_atlas_uuid)
-            if remote is None:
-                # Gone from the Atlas: the next push looks it up again (or recreates it if still approved).
-                partner._ncc_unlink_atlas()
-                partner._ncc_mark_pending()
-            elif remote.moderation_state != partner.ncc_atlas_state:
-                partner._ncc_apply_remote_state(remote)
+    def _pull(self, partners, settings, log):
+        """Read the Atlas state of these (locked) linked registrations and apply the ECCC's decisions. False when
+        the Atlas did not answer (the next run reads them again)."""
+        try:
+            with AtlasClient(settings, on_exchange=log) as client:
+                try:
+                    remote_by_id = {c.id: c for c in client.clusters_by_ids(partners.mapped("ncc_atlas_uuid"))}
+                except AuthenticationError as exc:
+                    self._stop(exc)
+                except AtlasError as exc:
+                    _logger.info("Atlas pull: %s; the next run reads these registrations again", exc)
+                    return False
+                for partner in partners.filtered(lambda p: p.ncc_atlas_uuid not in remote_by_id):
+                    if log.outage:
+                        break
+                    log.partner = partner
+                    try:
+                        remote_by_id[partner.ncc_atlas_uuid] = self._confirm(client, partner.ncc_atlas_uuid)
+                    except AuthenticationError as exc:
+                        self._stop(exc)
+                    except AtlasError as exc:
+                        _logger.info("Atlas pull: %s; the next run reads it again", exc)
+                log.partner = None
+            if log.answered:
+                self._key_accepted()
+            for partner in partners:
+                if partner.ncc_atlas_uuid not in remote_by_id:
+                    continue  # not confirmed either way: read again next run
+                remote = remote_by_id[partner.ncc_atlas_uuid]
+                if remote is None:
+                    # Gone from the Atlas (it said 404): the next push looks it up again (or recreates it).
+                    partner._ncc_unlink_atlas()
+                    partner._ncc_mark_pending()
+                elif remote.moderation_state != partner.ncc_atlas_state:
+                    partner._ncc_apply_remote_state(remote)
+            return not log.outage
+        finally:
+            log.close()
 
     # --- vocabularies ------------------------------------------------------------------------------------------
 
     @api.model
     def _cron_vocabularies(self):
-        exchanges = []
-        with self._client(exchanges) as client:
-            for vocabulary in VOCABULARIES:
-                try:
-                    terms = client.terms(vocabulary)
-                except AuthenticationError as exc:
-                    self._log(exchanges, operation="vocabulary")
-                    self._alert_admins(_("The Atlas refused the API key while reading vocabularies: %s", exc))
-                    return
-                self._log(exchanges, operation="vocabulary")
-                self._store_terms(vocabulary, terms)
-                self._progress(1, len(VOCABULARIES))
+        """The scheduled refresh: ONE vocabulary per call; the run's vocabularies still to do are kept in a
+        parameter, so each vocabulary is read once per run. A vocabulary that fails is logged and left for the
+        next run, and the others go on; when the Atlas does not answer at all, the run ends there."""
+        settings = self._job_settings()
+        if settings is None:
+            return
+        todo = [v for v in (self._param("vocabularies_todo") or "").split(",") if v in VOCABULARIES]
+        todo = todo or list(VOCABULARIES)
+        vocabulary = todo.pop(0)
+        log = _ExchangeLog(self, "vocabulary")
+        try:
+            with AtlasClient(settings, on_exchange=log) as client:
+                terms = client.terms(vocabulary)
+            self._store_terms(vocabulary, terms)
+            self._key_accepted()
+        except AuthenticationError as exc:
+            self._key_refused(exc)
+            todo = []
+        except AtlasError as exc:
+            _logger.info("Atlas vocabulary %s not refreshed (%s); the next run tries again", vocabulary, exc)
+            if log.silent:
+                todo = []  # no answer at all: the Atlas is down, the next run tries them all again
+            elif log.answered:
+                self._key_accepted()
+        finally:
+            log.close()
+        self.env["ir.config_parameter"].sudo().set_param(PARAM + "vocabularies_todo", ",".join(todo))
+        self._progress(1, len(todo))
 
     @api.model
     def _store_terms(self, vocabulary, terms):
-        """Add and rename terms by UUID; archive the ones the Atlas no longer lists (never delete: they may be in
-        use)."""
+        """Bring the Atlas's terms of one vocabulary in: a term is matched by UUID, else by its normalised name
+        (the Atlas's UUIDs may differ from the seeded ones), and then carries the Atlas's UUID and name. Terms the
+        Atlas no longer lists are archived, never deleted (they may be in use); applications left on an archived
+        term are moved to its successor of the same name, or told in words to choose another term."""
         Term = self.env["ncc.atlas.term"].with_context(active_test=False)
-        existing = {t.atlas_uuid: t for t in Term.search([("vocabulary", "=", vocabulary)])}
+        local = Term.search([("vocabulary", "=", vocabulary)], order="active desc, id")
+        listed = {term.id for term in terms}
+        by_uuid = {t.atlas_uuid: t for t in local if t.atlas_uuid}
+        by_name = defaultdict(list)  # terms the Atlas does not know by their UUID, to be matched by name
+        for record in local:
+            if record.atlas_uuid not in listed:
+                by_name[normalize_name(record.name)].append(record)
+        existing = {}
         seen = Term
         for term in terms:
             vals = {"name": term.name, "description": term.description or False, "active": True}
             if term.iso_code:
                 vals["iso_code"] = term.iso_code
-            record = existing.get(term.id)
+            record = by_uuid.get(term.id)
+            if not record and by_name.get(normalize_name(term.name)):
+                record = by_name[normalize_name(term.name)].pop(0)
+                vals["atlas_uuid"] = term.id  # adopt the Atlas's UUID
             if record:
                 changed = {k: v for k, v in vals.items() if record[k] != v}
                 if changed:
                     record.write(changed)
             else:
                 record = Term.create({**vals, "vocabulary": vocabulary, "atlas_uuid": term.id})
-                existing[term.id] = record
+            existing[term.id] = record
             seen |= record
         for term in terms:
             # A flat list (knowledge domains come without parents) never clears the hierarchy we know.
             parent = existing.get(term.parent) if term.parent else None
             if parent and existing[term.id].parent_id != parent:
                 existing[term.id].parent_id = parent
-        (Term.browse([t.id for t in existing.values()]) - seen).filtered("active").write({"active": False})
+        (local - seen).filtered("active").write({"active": False})
+        self._move_off_archived_terms(vocabulary)
         return seen
+
+    @api.model
+    def _move_off_archived_terms(self, vocabulary):
+        """No application stays on an archived term: it moves to the active term of the same name (a duplicate
+        made earlier), or is told in words which term to replace."""
+        Term = self.env["ncc.atlas.term"].with_context(active_test=False)
+        archived = Term.search([("vocabulary", "=", vocabulary), ("active", "=", False)])
+        if not archived:
+            return
+        Partner = self.env["res.partner"]
+        fields_ = Partner._ncc_term_fields(vocabulary)
+        users = Partner.search(["|"] * (len(fields_) - 1) + [(f, "in", archived.ids) for f in fields_])
+        if not users:
+            return
+        active = {normalize_name(t.name): t for t in Term.search([("vocabulary", "=", vocabulary),
+                                                                   ("active", "=", True)])}
+        successors = {t: active.get(normalize_name(t.name)) for t in archived}
+        Partner._ncc_replace_terms(users, fields_, {t: s for t, s in successors.items() if s})
+        gone = archived.filtered(lambda t: not successors[t])
+        if gone:
+            users._ncc_terms_withdrawn(fields_, gone)
 
     # --- connection test ---------------------------------------------------------------------------------------
 
@@ -479,8 +691,48 @@ class NccAtlasSync(models.AbstractModel):
         finally:
             self._log(exchanges, operation="connection test")
         self.env["ir.config_parameter"].sudo().set_param(PARAM + "owner_uuid", owner)
+        self._key_accepted()
         return True, _("Connected. The key belongs to the Atlas user %s.", owner)
 
+
+class _ExchangeLog:
+    """The client's ``on_exchange`` in a scheduled run or a person's send: every exchange goes to the sync log as
+    soon as it ends, on a transaction of its own (so a rollback or a crash of the batch cannot erase the record of
+    a request that reached the Atlas), for the registration being worked on. Once the batch's outcomes are
+    committed, its entries are marked recorded. It also watches for an outage: exchanges in a row that got no
+    answer from the Atlas."""
+
+    def __init__(self, sync, operation):
+        self.sync = sync
+        self.operation = operation
+        self.partner = None
+        self.ids = []
+        self.silent = 0  # exchanges in a row without an answer
+        self.answered = False  # the Atlas answered at least once with the key accepted
+        self.writer = SyncLogWriter(sync.env)
+
+    def __call__(self, exchange):
+        if exchange.outcome in ("retryable", "unknown") and exchange.status is None:
+            self.silent += 1
+        else:
+            self.silent = 0
+            self.answered = self.answered or exchange.outcome != "authentication"
+        Log = self.sync.env["ncc.atlas.sync.log"]
+        self.ids += self.writer.write([Log._exchange_vals(exchange, self.partner, self.operation, recorded=False)])
+
+    @property
+    def outage(self):
+        return self.silent >= OUTAGE_EXCHANGES
+
+    def close(self):
+        self.writer.close()
+        self.sync.env["ncc.atlas.sync.log"]._mark_recorded(self.ids)
+        self.ids = []
+
+
+def normalize_name(name):
+    """A term's name as compared across the Atlas and the seeds: Unicode-normalised, case- and space-insensitive."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", name or "")).strip().casefold()
 
 
 class _SavepointOnWrite:

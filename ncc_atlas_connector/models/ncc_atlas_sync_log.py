@@ -1,9 +1,17 @@
+import contextlib
+import logging
 from datetime import timedelta
 
+from psycopg2.errors import ForeignKeyViolation
+
+import odoo.modules.module
 from odoo import _, api, fields, models
+from odoo.tools import SQL
 
 from .atlas_mapping import OUTCOME_SELECTION as OUTCOMES
 from .atlas_mapping import PARAM_PREFIX
+
+_logger = logging.getLogger(__name__)
 
 
 class NccAtlasSyncLog(models.Model):
@@ -25,35 +33,92 @@ class NccAtlasSyncLog(models.Model):
     error = fields.Text()
     request_excerpt = fields.Text("Request")
     response_excerpt = fields.Text("Answer")
+    recorded = fields.Boolean(
+        "Outcome recorded", default=True, index=True,
+        help="Whether Odoo recorded what this exchange did. An exchange is logged as soon as it ends, on its own "
+             "transaction; the run that made it records its outcome when it commits. An entry left unrecorded is an "
+             "exchange whose run was interrupted: the next run looks the registration up again.")
 
     @api.model
-    def _from_exchanges(self, exchanges, partner=None, operation=None):
-        """Store the client's exchanges in one create."""
-        return self._from_batches([(exchanges, partner, operation)])
+    def _from_exchanges(self, exchanges, partner=None, operation=None, recorded=True):
+        """Store the client's exchanges at once, on a transaction of their own: they stay logged whatever
+        becomes of the current one (a wizard or an action that fails and rolls back)."""
+        return self._from_batches([(exchanges, partner, operation)], recorded=recorded)
 
     @api.model
-    def _from_batches(self, batches):
-        """Store the exchanges of several operations, ``(exchanges, partner, operation)``, in one create. An entry
-        records facts: no "created" message in its chatter and no follower, which would cost more than the entry."""
+    def _from_batches(self, batches, recorded=True):
+        """Store the exchanges of several operations, ``(exchanges, partner, operation)``, in one create, committed
+        on its own cursor. Returns the ids of the entries."""
         vals_list = [
-            {
-                "partner_id": partner.id if partner else False,
-                "operation": operation or ex.method,
-                "method": ex.method,
-                "path": ex.path,
-                "status": ex.status or 0,
-                "duration_ms": round(ex.duration_ms or 0),
-                "outcome": ex.outcome if ex.outcome in dict(OUTCOMES) else "error",
-                "error": ex.error or False,
-                "request_excerpt": ex.request_excerpt or False,
-                "response_excerpt": ex.response_excerpt or False,
-            }
+            self._exchange_vals(ex, partner, operation, recorded)
             for exchanges, partner, operation in batches
             for ex in exchanges
         ]
-        entries = self.sudo().with_context(tracking_disable=True, mail_create_nolog=True,
-                                           mail_create_nosubscribe=True)
-        return entries.create(vals_list) if vals_list else entries.browse()
+        return self._write_now(vals_list) if vals_list else []
+
+    @api.model
+    def _exchange_vals(self, ex, partner=None, operation=None, recorded=True):
+        return {
+            "partner_id": partner.id if partner else False,
+            "operation": operation or ex.method,
+            "method": ex.method,
+            "path": ex.path,
+            "status": ex.status or 0,
+            "duration_ms": round(ex.duration_ms or 0),
+            "outcome": ex.outcome if ex.outcome in dict(OUTCOMES) else "error",
+            "error": ex.error or False,
+            "request_excerpt": ex.request_excerpt or False,
+            "response_excerpt": ex.response_excerpt or False,
+            "recorded": recorded,
+        }
+
+    @api.model
+    def _write_now(self, vals_list):
+        """Write entries and commit them at once on a cursor of their own, so that a rollback (or a crash) of the
+        current transaction cannot take them away. Returns the ids."""
+        writer = SyncLogWriter(self.env)
+        try:
+            return writer.write(vals_list)
+        finally:
+            writer.close()
+
+    @api.model
+    def _link_after_commit(self, links):
+        with self._own_env() as env:
+            for id_, partner_id in links.items():
+                env.cr.execute(SQL("UPDATE ncc_atlas_sync_log SET partner_id = %s WHERE id = %s", partner_id, id_))
+
+    @api.model
+    def _mark_recorded(self, ids):
+        """Once the transaction that recorded the outcomes of these exchanges commits, say so on their entries
+        (written after that commit, on a cursor of their own: the committing transaction cannot see entries
+        committed after it started)."""
+        if ids:
+            self.env.cr.postcommit.add(lambda: self._mark_recorded_now(ids))
+
+    @api.model
+    def _mark_recorded_now(self, ids):
+        with self._own_env() as env:
+            env.cr.execute(SQL("UPDATE ncc_atlas_sync_log SET recorded = TRUE WHERE id IN %s", tuple(ids)))
+
+    @api.model
+    def _has_own_cursor(self):
+        """False in a test whose registry is not in test mode: a new cursor would commit for real, outside the
+        test's transaction (in registry test mode, as under the cron runner in tests, the registry's cursors are
+        the test's)."""
+        test = odoo.modules.module.current_test
+        return not test or getattr(type(test), "_registry_patched", False)
+
+    @api.model
+    @contextlib.contextmanager
+    def _own_env(self):
+        """An environment on a cursor of its own, committed when the block ends (the current one where a test
+        cannot have another, see `_has_own_cursor`)."""
+        if not self._has_own_cursor():
+            yield self.env
+            return
+        with self.env.registry.cursor() as cr:
+            yield self.env(cr=cr)
 
     def action_retry(self):
         """Queue the registrations of these entries for the next push."""
@@ -74,3 +139,67 @@ class NccAtlasSyncLog(models.Model):
         old = self.search([("create_date", "<", fields.Datetime.now() - timedelta(days=days))])
         old.unlink()
         return len(old)
+
+
+# Written as plain SQL: an entry is a fact with no computed field, and it is written once per exchange.
+COLUMNS = ("partner_id", "operation", "method", "path", "status", "duration_ms", "outcome", "error",
+           "request_excerpt", "response_excerpt", "recorded")
+
+
+class SyncLogWriter:
+    """Writes sync log entries as exchanges end, each committed at once on one connection of its own for the
+    whole batch: a rollback or a crash of the batch's transaction cannot erase the record of a request that
+    reached the Atlas. The commit does not wait for the disk (``synchronous_commit`` off): what it guards against
+    is Odoo's transaction failing, and the log must cost next to nothing per exchange. A registration the log's
+    connection cannot see yet (created in the current, uncommitted transaction) is linked once that commits."""
+
+    def __init__(self, env):
+        self.env = env
+        self._cr = None
+
+    def write(self, vals_list):
+        if not vals_list:
+            return []
+        Log = self.env["ncc.atlas.sync.log"]
+        if not Log._has_own_cursor():
+            entries = Log.sudo().with_context(tracking_disable=True, mail_create_nolog=True,
+                                              mail_create_nosubscribe=True)
+            return entries.create(vals_list).ids
+        if self._cr is None:
+            self._cr = self.env.registry.cursor()
+        try:
+            ids = self._insert(vals_list)
+        except ForeignKeyViolation:
+            self._cr.rollback()
+            ids = self._insert([{**vals, "partner_id": False} for vals in vals_list])
+            links = {id_: vals["partner_id"] for id_, vals in zip(ids, vals_list, strict=True) if vals["partner_id"]}
+            self.env.cr.postcommit.add(lambda: Log._link_after_commit(links))
+        self._cr.commit()
+        return ids
+
+    def _insert(self, vals_list):
+        cr = self._cr
+        cr.execute(SQL("SET LOCAL synchronous_commit TO OFF"))
+        now = SQL("(now() AT TIME ZONE 'UTC')")
+        uid = self.env.uid
+        rows = SQL(", ").join(
+            SQL("(%s, %s, %s, %s, %s)", SQL(", ").join(SQL("%s", _db_value(c, vals[c])) for c in COLUMNS),
+                uid, uid, now, now)
+            for vals in vals_list
+        )
+        cr.execute(SQL("INSERT INTO ncc_atlas_sync_log (%s, create_uid, write_uid, create_date, write_date) "
+                       "VALUES %s RETURNING id", SQL(", ").join(SQL.identifier(c) for c in COLUMNS), rows),
+                   log_exceptions=False)
+        return [row[0] for row in cr.fetchall()]
+
+    def close(self):
+        if self._cr is not None:
+            self._cr.close()
+            self._cr = None
+
+
+def _db_value(column, value):
+    if column == "recorded":
+        return bool(value)
+    return None if value is False else value
+

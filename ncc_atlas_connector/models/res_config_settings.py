@@ -77,6 +77,7 @@ class ResConfigSettings(models.TransientModel):
             cron = self.env.ref(f"ncc_atlas_connector.{xmlid}", raise_if_not_found=False)
             if cron and cron.interval_number != self.ncc_atlas_interval:
                 cron.sudo().write({"interval_number": self.ncc_atlas_interval, "interval_type": "minutes"})
+        self.env["ncc.atlas.sync"]._resume()  # usable settings: what waited for them goes now
 
     def action_ncc_atlas_test_connection(self):
         self.ensure_one()

@@ -326,6 +326,48 @@ class ResPartner(models.Model):
                 "ncc_sync_state": "pending", "ncc_sync_error": False, "ncc_sync_attempts": 0,
                 "ncc_next_attempt": False,
             })
+            # On the Atlas within seconds, not at the next quarter of an hour.
+            cron = self.env.ref("ncc_atlas_connector.ir_cron_ncc_atlas_push", raise_if_not_found=False)
+            if cron:
+                cron.sudo()._trigger()
+
+    @api.model
+    def _ncc_term_fields(self, vocabulary):
+        """The partner fields holding terms of this vocabulary."""
+        return [path for name, path in RELATIONSHIP_FIELDS.items() if RELATIONSHIPS[name].vocabulary == vocabulary]
+
+    @api.model
+    def _ncc_replace_terms(self, partners, field_names, successors):
+        """Move these partners from archived terms to their successors, ``{old term: new term}``; an application
+        on the Atlas is queued to send the change."""
+        if not successors:
+            return
+        old_ids = {old.id: new.id for old, new in successors.items()}
+        for partner in partners.with_context(active_test=False):  # archived terms are hidden otherwise
+            vals = {}
+            for name in field_names:
+                current = partner[name]
+                if not current & self.env["ncc.atlas.term"].browse(list(old_ids)):
+                    continue
+                ids = list(dict.fromkeys(old_ids.get(t.id, t.id) for t in current))
+                vals[name] = [(6, 0, ids)] if partner._fields[name].type == "many2many" else ids[0]
+            if vals:
+                partner.write(vals)
+
+    def _ncc_terms_withdrawn(self, field_names, gone):
+        """Tell these applications, in words, that a term they use was withdrawn from the Atlas; the ones meant
+        for the Atlas wait in error until an officer chooses another term (the edit queues them again)."""
+        for partner in self.with_context(active_test=False):
+            used = gone & self.env["ncc.atlas.term"].union(*(partner[name] for name in field_names))
+            if not used:
+                continue
+            labels = ", ".join(self._fields[name].string for name in field_names if partner[name] & used)
+            message = _("The Atlas no longer lists %(terms)s (%(field)s): choose another term and save.",
+                        terms=", ".join(f"'{t.name}'" for t in used), field=labels)
+            vals = {"ncc_sync_error": message}
+            if partner.ncc_sync_state in ("pending", "synced"):
+                vals["ncc_sync_state"] = "error"
+            partner._ncc_sync_writer().write(vals)
 
     # --- actions -----------------------------------------------------------------------------------------------
 
@@ -335,14 +377,18 @@ class ResPartner(models.Model):
             raise AccessError(_("Only NCC officers exchange registrations with the Atlas."))
 
     def action_ncc_sync_now(self):
-        """Push these registrations now, as the scheduled action would."""
+        """Push these registrations now, as the scheduled action would, under the same row lock: taken before
+        anything is written, so a person's send and the scheduled push never send the same application twice."""
         self._ncc_require_officer()
+        sync = self.env["ncc.atlas.sync"]
+        settings = sync._settings()
+        sync._lock_for_person(self)
         self._ncc_mark_pending()
         todo = self.filtered(lambda p: p.ncc_sync_state == "pending")
         if not todo:
             raise UserError(_("Nothing to send: only approved registrations, or ones already on the Atlas, are sent."))
         todo._ncc_sync_writer().write({"ncc_next_attempt": False})
-        self.env["ncc.atlas.sync"]._push(todo)
+        sync._push_now(todo, settings)
         return True
 
     def action_ncc_open_sync_log(self):

@@ -4,6 +4,7 @@ The sandbox is not part of the addon: it lives beside it (``atlas_sandbox/``), a
 checkout on the Python path.
 """
 
+import contextlib
 import os
 
 from atlas_sandbox import Sandbox
@@ -51,8 +52,22 @@ class AtlasCase(RegistrationCase):
         partner.ncc_check_ids.write({"result": "pass"})
         partner.with_context(ncc_system_move=True).write({"ncc_stage_id": self.stage("approved").id})
 
+    def run_cron(self, job):
+        """Run a scheduled action through Odoo's cron runner, as a cron worker does (each call in its own
+        transaction, repeated while it reports work remaining); the registry's cursors are the test's."""
+        cron = self.env.ref(f"ncc_atlas_connector.ir_cron_ncc_atlas_{job}")
+        mode = contextlib.nullcontext() if type(self)._registry_patched else self.enter_registry_test_mode()
+        with mode:
+            result = cron.method_direct_trigger()
+        self.env.invalidate_all()
+        self.assertIs(result, True, f"the {job} job failed: {result}")
+        return cron
+
     def push(self):
-        self.sync._cron_push()
+        return self.run_cron("push")
+
+    def pull(self):
+        return self.run_cron("pull")
 
     def push_until_settled(self, rounds=30):
         """Run the push again and again, as the cron would over time, until nothing is pending."""

@@ -44,18 +44,19 @@ class TestAtlasSettings(AtlasCase):
         for name in ("ncc_atlas_api_key", "ncc_atlas_basic_password", "ncc_atlas_basic_user"):
             self.assertEqual(fields_[name].groups, "base.group_system")
 
-    def test_missing_configuration_is_a_clear_record_error(self):
+    def test_missing_configuration_keeps_applications_pending_with_a_reason(self):
         self.env["ir.config_parameter"].sudo().set_param("ncc_atlas_connector.url", "")
         partner = self.approved_applicant()
         self.push()
-        self.assertEqual(partner.ncc_sync_state, "error")
+        self.assertEqual(partner.ncc_sync_state, "pending")
         self.assertIn("Settings > Community Registration", partner.ncc_sync_error)
+        self.assertEqual(self.sandbox.count(), 0)
 
     def test_plain_http_only_to_loopback(self):
         self.env["ir.config_parameter"].sudo().set_param("ncc_atlas_connector.url", "http://atlas.example.eu/jsonapi")
         partner = self.approved_applicant()
         self.push()
-        self.assertEqual(partner.ncc_sync_state, "error")
+        self.assertEqual(partner.ncc_sync_state, "pending")
         self.assertIn("https", partner.ncc_sync_error)
 
 

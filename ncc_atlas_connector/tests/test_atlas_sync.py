@@ -28,7 +28,7 @@ class TestAtlasPush(AtlasCase):
         self.assertTrue(partner.ncc_sync_log_ids, "every exchange is logged")
 
         self.sandbox.publish(partner.ncc_atlas_uuid)
-        self.sync._cron_pull()
+        self.pull()
         self.assertEqual(partner.ncc_atlas_state, "published")
         self.assertEqual(partner.ncc_stage_id.kind, "member")
         mail = self.env["mail.mail"].search([("model", "=", "res.partner"), ("res_id", "=", partner.id)])
@@ -260,7 +260,7 @@ class TestAtlasPull(AtlasCase):
         partner.ncc_assessor_id = assessor
         self.push()
         self.sandbox.request_revision(partner.ncc_atlas_uuid, "Please describe your SOC services.")
-        self.sync._cron_pull()
+        self.pull()
         self.assertEqual(partner.ncc_stage_id.kind, "revision")
         self.assertEqual(partner.ncc_atlas_message, "Please describe your SOC services.")
         activity = partner.activity_ids.filtered(lambda a: "revision" in (a.summary or ""))
@@ -271,7 +271,7 @@ class TestAtlasPull(AtlasCase):
         partner = self.approved_applicant()
         self.push()
         self.sandbox.reject(partner.ncc_atlas_uuid)
-        self.sync._cron_pull()
+        self.pull()
         self.assertEqual(partner.ncc_stage_id.kind, "rejected")
 
 
@@ -283,7 +283,7 @@ class TestAtlasVocabularies(AtlasCase):
         ethics.name = "Old name"
         gone = Term.create({"name": "Gone", "vocabulary": "sectors",
                             "atlas_uuid": "11111111-1111-4111-8111-111111111111"})
-        self.sync._cron_vocabularies()
+        self.run_cron("vocabularies")
         self.assertEqual(ethics.name, "Ethics")
         self.assertFalse(gone.active)
         self.assertTrue(gone.exists(), "archived, never deleted")
