@@ -10,4 +10,5 @@ from . import test_atlas_views
 from . import test_atlas_settings
 from . import test_atlas_import
 from . import test_atlas_wizards
+from . import test_atlas_wizard_tour
 from . import test_spreadsheet_import

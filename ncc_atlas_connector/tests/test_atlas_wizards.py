@@ -86,9 +86,9 @@ class TestAtlasWizards(AtlasWizardCase):
         other = self.create_applicant(name="Other company")
         other.sudo().with_context(ncc_atlas_write=True).write({"ncc_atlas_uuid": right})
         _action, form = self.open(partner)
-        linked = {row["atlas_uuid"]: row["linked_partner_id"] for row in self.rows(form, "atlas_uuid",
-                                                                                    "linked_partner_id")}
-        self.assertEqual(linked[right], other, "the officer sees it is taken")
+        rows = {row["atlas_uuid"]: row for row in self.rows(form, "atlas_uuid", "linked_partner_id", "differences")}
+        self.assertEqual(rows[right]["linked_partner_id"], other)
+        self.assertIn("Already linked to Other company", rows[right]["differences"], "the officer sees it is taken")
         wizard = form.save()
         wizard.line_ids.filtered(lambda line: line.atlas_uuid == right).chosen = True
         with self.assertRaisesRegex(UserError, "already linked to Other company"):
@@ -108,6 +108,16 @@ class TestAtlasWizards(AtlasWizardCase):
         with self.assertRaisesRegex(UserError, "The Atlas could not be reached for Kirchberg"):
             self.open(partner)
         self.assertEqual(partner.ncc_sync_state, "needs_choice")
+
+    def test_atlas_down_when_linking_is_told_in_words_and_changes_nothing(self):
+        partner, right, _old = self.needs_choice()
+        _action, form = self.open(partner)
+        wizard = form.save()
+        wizard.line_ids.filtered(lambda line: line.atlas_uuid == right).chosen = True
+        self.sync._configure_sandbox("http://127.0.0.1:9", "test-ncc-key-0123456789")
+        with self.assertRaisesRegex(UserError, "could not be reached.*Nothing was changed"):
+            wizard.action_link()
+        self.assertEqual((partner.ncc_sync_state, partner.ncc_atlas_uuid), ("needs_choice", False))
 
     # --- conflict ----------------------------------------------------------------------------------------------
 

@@ -63,9 +63,15 @@ class NccAtlasLinkWizard(models.TransientModel):
                 if candidate.moderation_state in dict(MODERATION_STATES) else False,
                 "changed": _naive(candidate.changed),
                 "linked_partner_id": linked.get(candidate.id, False),
-                "differences": ", ".join(field_label(k) for k in diff_values(values, local)) or _("Nothing"),
+                "differences": self._ncc_differences(values, local, found.browse(linked.get(candidate.id))),
             }))
         return lines
+
+    def _ncc_differences(self, values, local, linked):
+        """What tells a candidate apart from the company here, field by field with the candidate's value."""
+        lines = [_("Already linked to %s", linked.display_name)] if linked else []
+        lines += [f"{field_label(k)}: {display_value(self.env, k, values.get(k))}" for k in diff_values(values, local)]
+        return "\n".join(lines) or _("Nothing")
 
     def _ncc_line_values(self, values):
         show = lambda key: display_value(self.env, key, values.get(key))  # noqa: E731
@@ -138,7 +144,7 @@ class NccAtlasLinkWizardLine(models.TransientModel):
     moderation_state = fields.Selection(MODERATION_STATES, "Atlas state")
     changed = fields.Datetime("Last change")
     linked_partner_id = fields.Many2one("res.partner", "Already linked to")
-    differences = fields.Char("Differs from this company in")
+    differences = fields.Text("Differs from this company in")
 
     def action_link(self):
         """Link the company to this registration."""
