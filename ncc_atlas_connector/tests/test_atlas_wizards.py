@@ -1,5 +1,7 @@
 from odoo.exceptions import UserError
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, HttpCase, new_test_user, tagged
+from odoo.tests.common import JsonRpcException
+from odoo.tools import mute_logger
 
 from .atlas_wizard_common import AtlasWizardCase
 
@@ -186,3 +188,47 @@ class TestAtlasWizards(AtlasWizardCase):
         self.push()
         with self.assertRaisesRegex(UserError, "nothing to settle"):
             partner.action_ncc_resolve()
+
+
+@tagged("post_install", "-at_install")
+class TestAtlasWizardsOverRpc(AtlasWizardCase, HttpCase):
+    """Over JSON-RPC, as the web client calls them: officers only; a failure comes back as words (a UserError)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        new_test_user(cls.env, "rpc_officer", groups="ncc_atlas_connector.group_ncc_officer")
+        new_test_user(cls.env, "rpc_colleague", groups="base.group_user")
+
+    def call(self, model, method, *args, **kwargs):
+        return self.make_jsonrpc_request("/web/dataset/call_kw", {
+            "model": model, "method": method, "args": list(args), "kwargs": kwargs,
+        })
+
+    def open(self, login, partner):
+        self.authenticate(login, login)
+        action = partner.action_ncc_resolve()
+        spec = {"partner_id": {}, "line_ids": {"fields": {"sequence": {}}}}
+        return self.call(action["res_model"], "onchange", [], {}, [], spec, context=action["context"])
+
+    @mute_logger("odoo.http")  # the refusal the test provokes
+    def test_colleagues_who_are_not_officers_cannot_open_them(self):
+        partner, _right, _old = self.needs_choice()
+        with self.assertRaises(JsonRpcException) as caught:
+            self.open("rpc_colleague", partner)
+        self.assertEqual(str(caught.exception), "odoo.exceptions.AccessError")
+        conflict = self.conflict(name="Conflict Colleague Labs")
+        with self.assertRaises(JsonRpcException) as caught:
+            self.open("rpc_colleague", conflict)
+        self.assertEqual(str(caught.exception), "odoo.exceptions.AccessError")
+        self.assertEqual((partner.ncc_sync_state, conflict.ncc_sync_state), ("needs_choice", "conflict"))
+
+    @mute_logger("odoo.http")  # the failure the test provokes
+    def test_officer_gets_the_lines_and_words_when_the_atlas_is_down(self):
+        partner = self.conflict()
+        result = self.open("rpc_officer", partner)
+        self.assertEqual(len(result["value"]["line_ids"]), 2, "the differences come with the new wizard")
+        self.sync._configure_sandbox("http://127.0.0.1:9", "test-ncc-key-0123456789")
+        with self.assertRaises(JsonRpcException) as caught:
+            self.open("rpc_officer", partner)
+        self.assertEqual(str(caught.exception), "odoo.exceptions.UserError", "words, not a server error")
