@@ -40,6 +40,9 @@ class TestAtlasWizards(AtlasWizardCase):
         partner, right, old = self.needs_choice()
         action, form = self.open(partner)
         self.assertEqual(action["res_model"], "ncc.atlas.link.wizard")
+        look_ups = partner.ncc_sync_log_ids.filtered(lambda log: log.operation == "look-up")
+        self.assertEqual(len(look_ups), 1, "the look-up the officer caused is logged")
+        self.assertIn("field_registration_number", look_ups.path)
         rows = self.rows(form, "is_local", "atlas_uuid", "title", "website", "differences")
         self.assertEqual(len(rows), 3, "the company here, then both candidates")
         self.assertEqual((rows[0]["is_local"], rows[0]["title"]), (True, partner.name))
@@ -182,6 +185,15 @@ class TestAtlasWizards(AtlasWizardCase):
         with self.assertRaisesRegex(UserError, "changed while you were deciding"):
             wizard.action_keep_local()
         self.assertEqual(partner.ncc_sync_state, "conflict", "nothing decided on stale values")
+
+    def test_sides_agreeing_meanwhile_are_marked_in_sync(self):
+        partner = self.conflict()
+        partner.phone = "+352 1 ATLAS"
+        partner.with_context(ncc_atlas_write=True).ncc_goals_to_achieve = "Goals edited on the Atlas"
+        _action, form = self.open(partner)
+        self.assertEqual(len(form.line_ids), 0)
+        form.save().action_apply()
+        self.assertEqual(partner.ncc_sync_state, "synced")
 
     def test_nothing_to_settle(self):
         partner = self.approved_applicant()
