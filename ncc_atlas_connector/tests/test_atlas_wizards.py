@@ -99,6 +99,17 @@ class TestAtlasWizards(AtlasWizardCase):
         with self.assertRaisesRegex(UserError, "already linked to Other company"):
             wizard.action_link()
 
+    def test_only_a_registration_that_still_matches_can_be_linked(self):
+        partner, _right, old = self.needs_choice()
+        _action, form = self.open(partner)
+        wizard = form.save()
+        elsewhere = self.sandbox.add_cluster({**partner._ncc_atlas_values(), "field_registration_number": "X1"})
+        wizard.line_ids.filtered(lambda line: line.atlas_uuid == old).atlas_uuid = elsewhere
+        wizard.line_ids.filtered(lambda line: line.atlas_uuid == elsewhere).chosen = True
+        with self.assertRaisesRegex(UserError, "no longer matches"):
+            wizard.action_link()
+        self.assertEqual((partner.ncc_sync_state, partner.ncc_atlas_uuid), ("needs_choice", False))
+
     def test_settled_meanwhile_is_told_in_words(self):
         partner, _right, _old = self.needs_choice()
         _action, form = self.open(partner)
@@ -194,6 +205,21 @@ class TestAtlasWizards(AtlasWizardCase):
         self.assertEqual(len(form.line_ids), 0)
         form.save().action_apply()
         self.assertEqual(partner.ncc_sync_state, "synced")
+
+    def test_registration_gone_from_the_atlas_is_sent_again(self):
+        partner = self.conflict()
+        gone = partner.ncc_atlas_uuid
+        with self.sandbox.store.transaction() as db:  # deleted on the Atlas (the contract has no DELETE)
+            db.execute("DELETE FROM cluster WHERE uuid = ?", (gone,))
+        _action, form = self.open(partner)
+        self.assertTrue(form.remote_gone)
+        self.assertEqual(len(form.line_ids), 0)
+        form.save().action_apply()
+        self.assertEqual(partner.ncc_sync_state, "pending")
+        self.push()
+        self.assertEqual(partner.ncc_sync_state, "synced", partner.ncc_sync_error)
+        self.assertNotEqual(partner.ncc_atlas_uuid, gone, "created again on the Atlas")
+        self.assertEqual(self.remote(partner)["field_phone_number"], "+352 2 HERE")
 
     def test_nothing_to_settle(self):
         partner = self.approved_applicant()

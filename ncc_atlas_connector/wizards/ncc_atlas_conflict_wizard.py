@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..atlas import diff_values, normalize_values
+from ..atlas import NotFoundError, diff_values, normalize_values
 from ..models.res_partner_atlas import _naive
 from .atlas_value_display import display_value, field_label
 
@@ -25,11 +25,12 @@ class NccAtlasConflictWizard(models.TransientModel):
     line_ids = fields.One2many("ncc.atlas.conflict.wizard.line", "wizard_id", "Differences")
     # The Atlas's last change as read when the wizard opened, to the microsecond (a Datetime field drops them).
     remote_version = fields.Char("Atlas version", readonly=True)
+    remote_gone = fields.Boolean("Gone from the Atlas", readonly=True)
 
     @api.model
     def default_get(self, fields_list):
         res = super().default_get(fields_list)
-        if {"line_ids", "remote_version"} & set(fields_list) and res.get("partner_id"):
+        if {"line_ids", "remote_version", "remote_gone"} & set(fields_list) and res.get("partner_id"):
             res.update(self._ncc_differences(self.env["res.partner"].browse(res["partner_id"])))
         return res
 
@@ -45,15 +46,24 @@ class NccAtlasConflictWizard(models.TransientModel):
         if not partner.ncc_atlas_uuid:
             raise UserError(_("%s is not linked to an Atlas registration: there is nothing to compare.",
                               partner.display_name))
-        remote = self._ncc_ask_atlas(partner, "read", lambda client: client.get_cluster(partner.ncc_atlas_uuid))
+
+        def read(client):
+            try:
+                return client.get_cluster(partner.ncc_atlas_uuid)
+            except NotFoundError:
+                return None  # deleted on the Atlas: nothing to compare, the push will send it again
+
+        remote = self._ncc_ask_atlas(partner, "read", read)
         local = partner._ncc_atlas_values(send_country=self.env["ncc.atlas.sync"]._conf()["send_country"])
-        return remote, local, {k: remote.values.get(k) for k in local}
+        return remote, local, remote and {k: remote.values.get(k) for k in local}
 
     @api.model
     def _ncc_differences(self, partner):
         """The wizard's values: one line per field that differs, with which side changed it since the last sync
         (what only the Atlas changed is proposed from the Atlas, the rest from here)."""
         remote, local, remote_values = self._ncc_read(partner)
+        if remote is None:
+            return {"line_ids": [], "remote_version": False, "remote_gone": True}
         base = partner.ncc_synced_values or {}
         lines = []
         for sequence, key in enumerate(diff_values(remote_values, local)):
@@ -69,14 +79,22 @@ class NccAtlasConflictWizard(models.TransientModel):
                 "changed_side": side,
                 "choice": "remote" if side == "atlas" else "local",
             }))
-        return {"line_ids": lines, "remote_version": remote.changed.isoformat()}
+        return {"line_ids": lines, "remote_version": remote.changed.isoformat(), "remote_gone": False}
 
     def action_apply(self):
         """Apply the choice made on each line: take the Atlas's values chosen, send the others."""
         self.ensure_one()
         partner = self._ncc_settled_partner(self.partner_id, "conflict")
         remote, local, remote_values = self._ncc_read(partner)
-        if remote.changed.isoformat() != self.remote_version:
+        if remote is None and self.remote_gone:
+            # The push finds it gone, confirms it, and looks the company up again (or creates it).
+            partner.with_context(ncc_atlas_write=True).write({
+                "ncc_sync_state": "pending", "ncc_sync_error": False, "ncc_sync_attempts": 0,
+                "ncc_next_attempt": False,
+            })
+            self._ncc_send_soon()
+            return {"type": "ir.actions.act_window_close"}
+        if remote is None or remote.changed.isoformat() != self.remote_version:
             raise UserError(_(
                 "The Atlas registration of %s changed while you were deciding. Close this window and press "
                 "Resolve again to see what it holds now.", partner.display_name))

@@ -37,17 +37,8 @@ class NccAtlasLinkWizard(models.TransientModel):
     @api.model
     def _ncc_candidate_lines(self, partner):
         """The company as registered here, then every matching Atlas registration, with what tells each apart."""
-        sync = self.env["ncc.atlas.sync"]
-        conf = sync._conf()
-        country = partner.ncc_country_term_id or conf["country"]
-
-        def search(client):
-            if partner.company_registry and country.atlas_uuid:
-                return client.find_clusters(partner.company_registry, country.atlas_uuid)
-            return client.find_by_title(sync._owner(client), partner.name)
-
-        candidates = self._ncc_ask_atlas(partner, "look-up", search)
-        local = partner._ncc_atlas_values(send_country=conf["send_country"])
+        candidates = self._ncc_search(partner)
+        local = partner._ncc_atlas_values(send_country=self.env["ncc.atlas.sync"]._conf()["send_country"])
         Partner = self.env["res.partner"].sudo().with_context(active_test=False)
         found = Partner.search([("ncc_atlas_uuid", "in", [c.id for c in candidates])])
         linked = {p.ncc_atlas_uuid: p.id for p in found}
@@ -66,6 +57,19 @@ class NccAtlasLinkWizard(models.TransientModel):
                 "differences": self._ncc_differences(values, local, found.browse(linked.get(candidate.id))),
             }))
         return lines
+
+    @api.model
+    def _ncc_search(self, partner):
+        """The Atlas registrations matching ``partner``, searched as the push searches them."""
+        sync = self.env["ncc.atlas.sync"]
+        country = partner.ncc_country_term_id or sync._conf()["country"]
+
+        def search(client):
+            if partner.company_registry and country.atlas_uuid:
+                return client.find_clusters(partner.company_registry, country.atlas_uuid)
+            return client.find_by_title(sync._owner(client), partner.name)
+
+        return self._ncc_ask_atlas(partner, "look-up", search)
 
     def _ncc_differences(self, values, local, linked):
         """What tells a candidate apart from the company here, field by field with the candidate's value."""
@@ -93,7 +97,12 @@ class NccAtlasLinkWizard(models.TransientModel):
         if len(chosen) != 1:
             raise UserError(_("Choose the one Atlas registration that is %s, then press Link.",
                               partner.display_name))
-        remote = self._ncc_ask_atlas(partner, "read", lambda client: client.get_cluster(chosen.atlas_uuid))
+        # Searched again rather than read by the UUID the form sent: only a registration that still matches the
+        # company can be linked to it.
+        remote = next((c for c in self._ncc_search(partner) if c.id == chosen.atlas_uuid), None)
+        if remote is None:
+            raise UserError(_("This registration no longer matches %s on the Atlas. Close this window and press "
+                              "Resolve again to see the registrations that do.", partner.display_name))
         other = partner.with_context(active_test=False).search(
             [("ncc_atlas_uuid", "=", remote.id), ("id", "!=", partner.id)], limit=1)
         if other:
