@@ -54,7 +54,7 @@ class NccAtlasLinkWizard(models.TransientModel):
                 if candidate.moderation_state in dict(MODERATION_STATES) else False,
                 "changed": _naive(candidate.changed),
                 "linked_partner_id": linked.get(candidate.id, False),
-                "differences": self._ncc_differences(values, local, found.browse(linked.get(candidate.id))),
+                "differences": self._ncc_what_tells_apart(values, local, found.browse(linked.get(candidate.id))),
             }))
         return lines
 
@@ -71,7 +71,7 @@ class NccAtlasLinkWizard(models.TransientModel):
 
         return self._ncc_ask_atlas(partner, "look-up", search)
 
-    def _ncc_differences(self, values, local, linked):
+    def _ncc_what_tells_apart(self, values, local, linked):
         """What tells a candidate apart from the company here, field by field with the candidate's value."""
         lines = [_("Already linked to %s", linked.display_name)] if linked else []
         lines += [f"{field_label(k)}: {display_value(self.env, k, values.get(k))}" for k in diff_values(values, local)]
