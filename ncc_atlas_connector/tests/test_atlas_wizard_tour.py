@@ -1,4 +1,5 @@
 from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tools import mute_logger
 
 from .atlas_wizard_common import AtlasWizardCase
 
@@ -36,3 +37,10 @@ class TestAtlasWizardTour(AtlasWizardCase, HttpCase):
         remote = self.remote(partner)
         self.assertEqual((remote["field_phone_number"], remote["field_goals_to_achieve"]),
                          ("+352 1 ATLAS", "Partners for research projects."))
+
+    @mute_logger("odoo.http")  # the refusal the test provokes is logged as a warning
+    def test_officer_is_told_in_words_when_the_atlas_is_down(self):
+        partner, _right, _old = self.needs_choice(name="Tour Down Labs")
+        self.sync._configure_sandbox("http://127.0.0.1:9", "test-ncc-key-0123456789")
+        self.start_tour("/odoo/community-applications", "ncc_atlas_wizard_down_tour", login="atlas_tour_officer")
+        self.assertEqual(partner.ncc_sync_state, "needs_choice")

@@ -125,6 +125,12 @@ class TestAtlasWizards(AtlasWizardCase):
             self.open(partner)
         self.assertEqual(partner.ncc_sync_state, "needs_choice")
 
+    def test_a_refused_key_is_told_in_words(self):
+        partner, _right, _old = self.needs_choice()
+        self.sync._configure_sandbox(self.sandbox.url, "a-wrong-key-0123456789")
+        with self.assertRaisesRegex(UserError, "refused the connector's key.*Settings > Community Registration"):
+            self.open(partner)
+
     def test_atlas_down_when_linking_is_told_in_words_and_changes_nothing(self):
         partner, right, _old = self.needs_choice()
         _action, form = self.open(partner)

@@ -1,7 +1,7 @@
 from odoo import _, models
 from odoo.exceptions import AccessError, UserError
 
-from ..atlas import AtlasError, NotFoundError
+from ..atlas import AtlasError, AuthenticationError, NotFoundError, RetryableError
 
 OFFICER_GROUP = "ncc_atlas_connector.group_ncc_officer"
 
@@ -40,10 +40,26 @@ class NccAtlasResolveMixin(models.AbstractModel):
                 "The Atlas no longer holds this registration of %s. Close this window and send it again.",
                 partner.display_name,
             )) from None
-        except (AtlasError, ValueError) as exc:
+        except RetryableError:
+            # The transport's details (addresses, errno) say nothing to an officer; the exchange's log keeps them.
             raise UserError(_(
-                "The Atlas could not be reached for %(company)s: %(reason)s. Nothing was changed; try again later.",
+                "The Atlas could not be reached for %s just now. Nothing was changed; try again in a few minutes.",
+                partner.display_name,
+            )) from None
+        except AuthenticationError:
+            raise UserError(_(
+                "The Atlas refused the connector's key. Nothing was changed; an administrator must check the key "
+                "in Settings > Community Registration.",
+            )) from None
+        except AtlasError as exc:  # the client's message is a sentence for an officer
+            raise UserError(_(
+                "The Atlas answered with an error for %(company)s (nothing was changed): %(reason)s",
                 company=partner.display_name, reason=exc,
+            )) from None
+        except ValueError:  # nothing to search by
+            raise UserError(_(
+                "%s can only be looked up on the Atlas by its registration number or its name: fill them in "
+                "first.", partner.display_name,
             )) from None
         finally:
             sync._log(exchanges, partner, operation)

@@ -113,3 +113,24 @@ registry.category("web_tour.tours").add("ncc_atlas_conflict_wizard_tour", {
         },
     ],
 });
+
+// The Atlas cannot be reached when an officer resolves: words, no traceback, nothing changed.
+registry.category("web_tour.tours").add("ncc_atlas_wizard_down_tour", {
+    url: "/odoo/community-applications",
+    steps: () => [
+        ...openResolve("Tour Down Labs", "Approved"),
+        {
+            content: "The officer is told what happened, in words",
+            trigger: ".modal:has(p.text-prewrap:contains('The Atlas could not be reached for Tour Down Labs')):not(:has(.o_error_detail, button.btn-link))",
+        },
+        {
+            content: "Close the message",
+            trigger: ".modal .modal-footer .o-default-button",
+            run: "click",
+        },
+        {
+            content: "Nothing changed: the choice still waits",
+            trigger: "body:not(:has(.modal)) .o_form_view .o_field_widget[name=ncc_sync_state]:contains('Needs a choice')",
+        },
+    ],
+});
