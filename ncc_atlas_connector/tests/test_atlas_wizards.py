@@ -44,7 +44,7 @@ class TestAtlasWizards(AtlasWizardCase):
         self.assertEqual(len(look_ups), 1, "the look-up the officer caused is logged")
         self.assertIn("field_registration_number", look_ups.path)
         rows = self.rows(form, "is_local", "atlas_uuid", "title", "website", "differences")
-        self.assertEqual(len(rows), 3, "the company here, then both candidates")
+        self.assertEqual((len(rows), form.candidate_count), (3, 2), "the company here, then both candidates")
         self.assertEqual((rows[0]["is_local"], rows[0]["title"]), (True, partner.name))
         by_uuid = {row["atlas_uuid"]: row for row in rows[1:]}
         self.assertEqual(set(by_uuid), {right, old})
@@ -77,6 +77,16 @@ class TestAtlasWizards(AtlasWizardCase):
         self.assertEqual(partner.ncc_sync_state, "synced", partner.ncc_sync_error)
         self.assertEqual(self.sandbox.count("POST", POST), 1)
         self.assertNotIn(partner.ncc_atlas_uuid, (_right, _old))
+
+    def test_no_candidate_left_leaves_creating_a_new_one(self):
+        partner, _right, _old = self.needs_choice()
+        self.sandbox.store.clear_clusters()
+        _action, form = self.open(partner)
+        self.assertEqual((form.candidate_count, len(form.line_ids)), (0, 1), "only the company itself")
+        form.save().action_create_new()
+        self.push()
+        self.assertEqual(partner.ncc_sync_state, "synced", partner.ncc_sync_error)
+        self.assertEqual(self.sandbox.count("POST", POST), 1)
 
     def test_link_without_a_choice_asks_for_one(self):
         partner, _right, _old = self.needs_choice()

@@ -19,12 +19,14 @@ class NccAtlasLinkWizard(models.TransientModel):
 
     partner_id = fields.Many2one("res.partner", "Company", required=True, readonly=True, ondelete="cascade")
     line_ids = fields.One2many("ncc.atlas.link.wizard.line", "wizard_id", "Candidates")
+    candidate_count = fields.Integer("Candidates found", readonly=True)
 
     @api.model
     def default_get(self, fields_list):
         res = super().default_get(fields_list)
         if "line_ids" in fields_list and res.get("partner_id"):
             res["line_ids"] = self._ncc_candidate_lines(self.env["res.partner"].browse(res["partner_id"]))
+            res["candidate_count"] = len(res["line_ids"]) - 1  # the company itself comes first
         return res
 
     @api.model_create_multi
@@ -32,6 +34,7 @@ class NccAtlasLinkWizard(models.TransientModel):
         for vals in vals_list:
             if "line_ids" not in vals and vals.get("partner_id"):
                 vals["line_ids"] = self._ncc_candidate_lines(self.env["res.partner"].browse(vals["partner_id"]))
+                vals["candidate_count"] = len(vals["line_ids"]) - 1
         return super().create(vals_list)
 
     @api.model
