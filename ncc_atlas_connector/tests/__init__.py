@@ -9,6 +9,8 @@ from . import test_atlas_soak
 from . import test_atlas_views
 from . import test_atlas_settings
 from . import test_atlas_import
+from . import test_atlas_wizards
+from . import test_atlas_wizard_tour
 from . import test_spreadsheet_import
 from . import test_atlas_first_link
 from . import test_atlas_read_back

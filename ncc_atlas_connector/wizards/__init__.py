@@ -1,4 +1,5 @@
 from . import ncc_decision_wizard
+from . import ncc_atlas_resolve_mixin
 from . import ncc_atlas_conflict_wizard
 from . import ncc_atlas_link_wizard
 from . import ncc_atlas_import_wizard
