@@ -406,12 +406,11 @@ class ResPartner(models.Model):
         """Open the wizard that fits: pick among Atlas candidates, or resolve a conflict."""
         self.ensure_one()
         self._ncc_require_officer()
+        # The button shows only in these two states; in any other the comparison says what there is to settle.
         if self.ncc_sync_state == "needs_choice":
             wizard, title = "ncc.atlas.link.wizard", _("Which Atlas registration is %s?", self.display_name)
-        elif self.ncc_sync_state == "conflict":
-            wizard, title = "ncc.atlas.conflict.wizard", _("%s: differences with the Atlas", self.display_name)
         else:
-            raise UserError(_("%s has nothing to settle with the Atlas.", self.display_name))
+            wizard, title = "ncc.atlas.conflict.wizard", _("%s: differences with the Atlas", self.display_name)
         return {
             "type": "ir.actions.act_window",
             "name": title,

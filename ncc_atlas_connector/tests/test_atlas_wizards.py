@@ -240,8 +240,12 @@ class TestAtlasWizards(AtlasWizardCase):
     def test_nothing_to_settle(self):
         partner = self.approved_applicant()
         self.push()
-        with self.assertRaisesRegex(UserError, "nothing to settle"):
-            partner.action_ncc_resolve()
+        action, form = self.open(partner)
+        self.assertEqual(action["res_model"], "ncc.atlas.conflict.wizard")
+        self.assertEqual(len(form.line_ids), 0, "nothing differs")
+        with self.assertRaisesRegex(UserError, "settled meanwhile"):
+            form.save().action_apply()
+        self.assertEqual(partner.ncc_sync_state, "synced")
 
 
 @tagged("post_install", "-at_install")
