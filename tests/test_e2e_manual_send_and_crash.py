@@ -42,7 +42,7 @@ HOLD_MS = 6000  # how long the Atlas holds a request open
 @pytest.fixture
 def atlas(registry):
     """A sandbox Atlas with no fault yet, and the addon pointed at it (settings restored afterwards)."""
-    from odoo.addons.ncc_atlas_connector.atlas.sandbox import Sandbox
+    from atlas_sandbox import Sandbox
 
     sandbox = Sandbox(api_key=KEY, reviewer_key=REVIEWER_KEY)
     sandbox.start()
