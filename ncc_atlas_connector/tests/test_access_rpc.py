@@ -331,8 +331,10 @@ class TestAccessRpc(RpcCase, AssessmentCase, AtlasCase):
         applicant.invalidate_recordset()
         self.assertEqual(applicant.ncc_sync_state, "synced", applicant.ncc_sync_error)
         self.assertTrue(applicant.ncc_atlas_uuid)
-        # Resolving opens only for something to settle: as if the Atlas had been edited too.
-        applicant.sudo().ncc_sync_state = "conflict"
+        applicant._ncc_sync_writer().write({"ncc_sync_state": "conflict"})  # as a later push would find it
+        for user in (self.portal, self.colleague):
+            with self.subTest(user=user.login):
+                self.denied(user, "res.partner", "action_ncc_resolve", [applicant.id])
         action = self.call(self.officer, "res.partner", "action_ncc_resolve", [applicant.id])
         self.assertEqual(action["res_model"], "ncc.atlas.conflict.wizard")
 
