@@ -331,8 +331,10 @@ class TestAccessRpc(RpcCase, AssessmentCase, AtlasCase):
         applicant.invalidate_recordset()
         self.assertEqual(applicant.ncc_sync_state, "synced", applicant.ncc_sync_error)
         self.assertTrue(applicant.ncc_atlas_uuid)
-        action = self.call(self.officer, "res.partner", "action_ncc_resolve", [applicant.id])
-        self.assertEqual(action["res_model"], "ncc.atlas.conflict.wizard")
+        # Synced, nothing to settle: the officer may ask, and is told so in words (not refused access).
+        said = self.denied(self.officer, "res.partner", "action_ncc_resolve", [applicant.id],
+                           error="odoo.exceptions.UserError")
+        self.assertIn("nothing to settle", said)
 
     def test_retry_from_the_log_is_for_officers(self):
         applicant = self.approved_applicant()
