@@ -193,7 +193,14 @@ def test_a_create_applied_before_a_crash_stays_in_the_log_and_is_linked_next_run
     process = subprocess.Popen([sys.executable, '-c', KILLED_PUSH, ODOO_CONF, TEST_DB, addon_root], env=env_vars,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_for(lambda: atlas.count('POST', POST) >= 1 or process.poll() is not None, 'the applied create')
+        def create_logged():
+            with registry.cursor() as cr:
+                return environment(cr)['ncc.atlas.sync.log'].search_count([('method', '=', 'POST')]) > logged_before
+
+        with registry.cursor() as cr:
+            logged_before = environment(cr)['ncc.atlas.sync.log'].search_count([('method', '=', 'POST')])
+        # The create applied and its answer received (the exchange has ended), the second look-up held open.
+        wait_for(lambda: create_logged() or process.poll() is not None, 'the applied create')
         assert process.poll() is None, 'the push ended before it could be killed'
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
