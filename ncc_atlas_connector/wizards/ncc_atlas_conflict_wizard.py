@@ -1,3 +1,6 @@
+import hashlib
+import json
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
@@ -79,7 +82,7 @@ class NccAtlasConflictWizard(models.TransientModel):
                 "changed_side": side,
                 "choice": "remote" if side == "atlas" else "local",
             }))
-        return {"line_ids": lines, "remote_version": remote.changed.isoformat(), "remote_gone": False}
+        return {"line_ids": lines, "remote_version": _version(remote, remote_values), "remote_gone": False}
 
     def action_apply(self):
         """Apply the choice made on each line: take the Atlas's values chosen, send the others."""
@@ -94,7 +97,7 @@ class NccAtlasConflictWizard(models.TransientModel):
             })
             self._ncc_send_soon()
             return {"type": "ir.actions.act_window_close"}
-        if remote is None or remote.changed.isoformat() != self.remote_version:
+        if remote is None or _version(remote, remote_values) != self.remote_version:
             raise UserError(_(
                 "The Atlas registration of %s changed while you were deciding. Close this window and press "
                 "Resolve again to see what it holds now.", partner.display_name))
@@ -145,3 +148,11 @@ class NccAtlasConflictWizardLine(models.TransientModel):
     remote_value = fields.Text("On the Atlas")
     changed_side = fields.Selection(SIDES, "Changed since the last sync")
     choice = fields.Selection(CHOICES, "Decision", required=True, default="local")
+
+
+def _version(remote, values):
+    """What tells whether the Atlas registration changed while the officer decided: its last change, or its values
+    when the Atlas does not say when it last changed."""
+    if remote.changed:
+        return remote.changed.isoformat()
+    return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()

@@ -48,7 +48,7 @@ class NccAtlasLinkWizard(models.TransientModel):
         linked = {p.ncc_atlas_uuid: p.id for p in found}
         lines = [fields.Command.create({**self._ncc_line_values(local), "is_local": True, "sequence": 0,
                                         "differences": _("This company, as registered here")})]
-        for sequence, candidate in enumerate(sorted(candidates, key=lambda c: c.changed, reverse=True), start=1):
+        for sequence, candidate in enumerate(sorted(candidates, key=_newest_first), start=1):
             values = {k: candidate.values.get(k) for k in local}
             lines.append(fields.Command.create({
                 **self._ncc_line_values(values),
@@ -165,3 +165,9 @@ class NccAtlasLinkWizardLine(models.TransientModel):
         self.wizard_id.line_ids.chosen = False
         self.chosen = True
         return self.wizard_id.action_link()
+
+
+def _newest_first(candidate):
+    """Sort key: the most recently changed first; a listing may leave out ``changed``, those come last."""
+    changed = candidate.changed
+    return (changed is None, -changed.timestamp() if changed else 0)
