@@ -139,6 +139,8 @@ class NccAtlasSync(models.AbstractModel):
     def _configure_sandbox(self, url, key):
         """Point the addon at a sandbox Atlas (the run command uses it for the demo)."""
         params = self.env["ir.config_parameter"].sudo()
+        if (self._param("url"), self._param("api_key")) != (url, key):
+            params.set_param(PARAM + "owner_uuid", False)  # the owner of another key, or on another Atlas
         params.set_param(PARAM + "url", url)
         params.set_param(PARAM + "api_key", key)
         if not self._param("country_term_id"):

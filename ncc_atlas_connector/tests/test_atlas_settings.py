@@ -52,6 +52,14 @@ class TestAtlasSettings(AtlasCase):
         self.assertIn("Settings > Community Registration", partner.ncc_sync_error)
         self.assertEqual(self.sandbox.count(), 0)
 
+    def test_pointing_the_sandbox_set_up_elsewhere_forgets_the_key_owner(self):
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param("ncc_atlas_connector.owner_uuid", "owner-of-the-old-key")
+        self.sync._configure_sandbox(self.sandbox.url, NCC_KEY)  # the same Atlas and key: still the same owner
+        self.assertEqual(params.get_param("ncc_atlas_connector.owner_uuid"), "owner-of-the-old-key")
+        self.sync._configure_sandbox(self.sandbox.url, "another-key")
+        self.assertFalse(params.get_param("ncc_atlas_connector.owner_uuid"))
+
     def test_plain_http_only_to_loopback(self):
         self.env["ir.config_parameter"].sudo().set_param("ncc_atlas_connector.url", "http://atlas.example.eu/jsonapi")
         partner = self.approved_applicant()
