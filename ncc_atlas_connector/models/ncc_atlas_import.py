@@ -180,12 +180,8 @@ class NccAtlasImport(models.Model):
             })
         matcher.match(lines)
         records = self.env["ncc.atlas.import.line"].create(lines)
-        conf = self.env["ncc.atlas.sync"]._conf()
-        for line in records.filtered(lambda line: not line.linked_partner_id):
-            found = line._validate(conf)
-            if found["issues"]:
-                found["excluded"] = True  # the manager decides: leave it out, or import it incomplete
-            line.write(found)
+        for line, found in records._validate_all(self.env["ncc.atlas.sync"]._conf()).items():
+            line.write({**found, "excluded": True})  # the manager decides: leave it out, or import it incomplete
         for line in records:  # what needs the manager's eye first
             line.sequence = (
                 1 if line.note or line.issues else 2 if line.partner_id else 3 if not line.linked_partner_id else 4

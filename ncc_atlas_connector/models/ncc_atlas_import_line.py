@@ -176,6 +176,30 @@ class NccAtlasImportLine(models.Model):
 
     # --- preview: the record's own validation ----------------------------------------------------------------
 
+    def _validate_all(self, conf):
+        """``_validate`` for many lines: first all of them at once (one rollback for the lot: most lines pass),
+        then one by one those that failed. Returns ``{line: values}`` for the lines with something to say."""
+        failed = self.browse()
+        savepoint = self.env.cr.savepoint()
+        try:
+            trials = []
+            for line in self.filtered(lambda line: not line.linked_partner_id):
+                if line._unknown_terms():
+                    failed |= line
+                    continue
+                try:
+                    with self.env.cr.savepoint():
+                        trials.append((line, *line._write_company(conf, set(), trial=True)[:2]))
+                except (UserError, psycopg2.Error):
+                    failed |= line
+            self._flags_on(trials)
+            for line, partner, representative in trials:
+                if self._failures(partner, representative):
+                    failed |= line
+        finally:
+            savepoint.close(rollback=True)
+        return {line: found for line in failed if (found := line._validate(conf))["issues"]}
+
     def _validate(self, conf):
         """What the partner's rules refuse when this line is imported, and which Atlas values an incomplete import
         leaves out so that they pass: the values for ``issues``, ``left_out`` and ``blocked``."""
@@ -217,27 +241,39 @@ class NccAtlasImportLine(models.Model):
         savepoint = self.env.cr.savepoint()
         try:
             partner, representative, written = self._write_company(conf, left_out, trial=True)
-            self.env.flush_all()
-            self.env.cr.execute(SQL("UPDATE res_partner SET ncc_is_applicant = TRUE WHERE id = %s", partner.id))
-            partner.invalidate_recordset(["ncc_is_applicant"])
-            records = [(partner, "")]
-            if representative:
-                self.env.cr.execute(SQL("UPDATE res_partner SET ncc_is_representative = TRUE WHERE id = %s",
-                                        representative.id))
-                representative.invalidate_recordset(["ncc_is_representative"])
-                records.append((representative, REPRESENTATIVE))
-            for record, prefix in records:
-                for check in record._constraint_methods:
-                    try:
-                        check(record.sudo())
-                    except UserError as exc:
-                        names = [prefix + name for name in check._constrains if name not in FLAGS]
-                        failures.append((prefix + check.__name__, exc.args[0], names))
+            self._flags_on([(self, partner, representative)])
+            failures = self._failures(partner, representative)
         except (UserError, psycopg2.Error) as exc:
             failures.append(("write", exc.args[0] if isinstance(exc, UserError) else str(exc), []))
         finally:
             savepoint.close(rollback=True)
         return failures, written
+
+    def _flags_on(self, trials):
+        """Make the trial companies applicants and their contact persons representatives, without running the
+        rules yet (the caller runs them all, to hear every refusal rather than the first)."""
+        self.env.flush_all()
+        partners = [partner.id for _line, partner, _rep in trials]
+        representatives = [rep.id for _line, _partner, rep in trials if rep]
+        if partners:
+            self.env.cr.execute(SQL("UPDATE res_partner SET ncc_is_applicant = TRUE WHERE id IN %s", tuple(partners)))
+        if representatives:
+            self.env.cr.execute(SQL("UPDATE res_partner SET ncc_is_representative = TRUE WHERE id IN %s",
+                                    tuple(representatives)))
+        self.env["res.partner"].invalidate_model(["ncc_is_applicant", "ncc_is_representative"])
+
+    @staticmethod
+    def _failures(partner, representative):
+        """Every rule of the partner and of its contact person that refuses them: ``[(rule, message, fields)]``."""
+        failures = []
+        for record, prefix in ((partner, ""), (representative, REPRESENTATIVE)):
+            for check in record._constraint_methods if record else ():
+                try:
+                    check(record.sudo())
+                except UserError as exc:
+                    names = [prefix + name for name in check._constrains if name not in FLAGS]
+                    failures.append((prefix + check.__name__, exc.args[0], names))
+        return failures
 
     def _unknown_terms(self):
         values = self.atlas_values or {}
@@ -297,7 +333,9 @@ class NccAtlasImportLine(models.Model):
         off, so that the caller runs every rule at once. Returns ``(company, contact person, names written)``."""
         Partner = self.env["res.partner"].with_context(
             clean_context(self.env.context), ncc_atlas_write=True, mail_create_nosubscribe=True)
-        partner = self.partner_id
+        if trial:  # rolled back anyway: no chatter, no tracking
+            Partner = Partner.with_context(tracking_disable=True)
+        partner = self.partner_id.with_env(Partner.env)
         representative = partner.ncc_representative_id
         was_applicant = partner.ncc_is_applicant
         if partner:
