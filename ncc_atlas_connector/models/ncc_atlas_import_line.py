@@ -17,7 +17,7 @@ from odoo.tools.misc import clean_context
 from ..atlas import RELATIONSHIPS, diff_values
 from .ncc_atlas_import_matcher import MATCH_RULES
 from .ncc_atlas_sync import _label
-from .res_partner_atlas import MODERATION_STATES, _as_list
+from .res_partner_atlas import ATTRIBUTE_FIELDS, MODERATION_STATES, REPRESENTATIVE_FIELDS, _as_list
 from .res_partner_registration import registry_key
 
 #: Moderation state -> the kind of stage the registration lands in.
@@ -93,7 +93,7 @@ class NccAtlasImportLine(models.Model):
     match_rule = fields.Selection(MATCH_RULES, "Matched by", readonly=True)
     excluded = fields.Boolean(help="Leave this registration out of the import.")
     action = fields.Selection(ACTIONS, compute="_compute_action", store=True)
-    note = fields.Char("Match", readonly=True, help="Why the match needs the manager: several candidates, or "
+    note = fields.Text("Match", readonly=True, help="Why the match needs the manager: several candidates, or "
                        "registrations competing for one company.")
     compete_keys = fields.Char(readonly=True, help="What this registration competes for with others of the import.")
     issues = fields.Text("Will fail", readonly=True,
@@ -131,14 +131,17 @@ class NccAtlasImportLine(models.Model):
 
     @api.depends("left_out")
     def _compute_left_out_labels(self):
+        """The Atlas's names of the values left out (the partner's own field label where the Atlas has none)."""
         Partner = self.env["res.partner"]
+        attributes = {path: name for name, path in ATTRIBUTE_FIELDS.items()}
+        attributes.update({REPRESENTATIVE + path: name for name, path in REPRESENTATIVE_FIELDS.items()})
         for line in self:
             labels = []
             for name in line.left_out or []:
-                if name.startswith(REPRESENTATIVE):
-                    labels.append(_("Contact person: %s", Partner._ncc_field_label(name.removeprefix(REPRESENTATIVE))))
+                if name in attributes:
+                    labels.append(_label(attributes[name]))
                 else:
-                    labels.append(Partner._ncc_field_label(name))
+                    labels.append(Partner._ncc_field_label(name.removeprefix(REPRESENTATIVE)))
             line.left_out_labels = ", ".join(labels) or False
 
     @api.onchange("partner_id")
@@ -163,6 +166,14 @@ class NccAtlasImportLine(models.Model):
                     "“%(title)s” cannot be imported, not even as an incomplete application: %(issues)s",
                     title=blocked[0].title, issues=blocked[0].issues))
         return result
+
+    def action_include(self):
+        self.write({"excluded": False})
+        return True
+
+    def action_exclude(self):
+        self.write({"excluded": True})
+        return True
 
     def action_pick(self):
         """Take this registration among those that compete, leave the others out."""

@@ -1,9 +1,14 @@
 """Day-one import from the Atlas, against the sandbox holding 120+ registrations in every moderation state."""
 
+import base64
+import os
 import uuid
+from pathlib import Path
+from unittest.mock import patch
 
 from odoo.exceptions import UserError
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, HttpCase, new_test_user, tagged
+from odoo.tests.common import ChromeBrowser
 
 from odoo.addons.ncc_atlas_connector.atlas import MODERATION_STATES, diff_values
 from odoo.addons.ncc_atlas_connector.atlas.sandbox import Sandbox
@@ -25,8 +30,9 @@ STAGE_KINDS = {
 MANY = 126  # 21 registrations in each of the six states
 
 
-@tagged("post_install", "-at_install")
-class TestAtlasImport(AtlasCase):
+class ImportCase(AtlasCase):
+    """Registrations on the sandbox, and the import as the manager runs it."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -84,6 +90,18 @@ class TestAtlasImport(AtlasCase):
     def line(self, imp, atlas_uuid):
         return imp.line_ids.filtered(lambda line: line.atlas_uuid == atlas_uuid)
 
+    def _seed_refused(self):
+        """One registration per rule of the record that the Atlas accepts in a draft: no main-seat answer, a
+        company outside the EU, an invalid national registration number; and one that passes."""
+        return {
+            "main_seat": self.sandbox.add_cluster(self.values(1, field_question_headquarter=False)),
+            "outside_eu": self.sandbox.add_cluster(self.values(2, field_address={
+                "country_code": "CH", "locality": "Zürich", "address_line1": "1 Bahnhofstrasse"})),
+            "number": self.sandbox.add_cluster(self.values(3, field_registration_number="123 456", field_address={
+                "country_code": "FR", "locality": "Paris", "address_line1": "1 rue de Rivoli"})),
+            "fine": self.sandbox.add_cluster(self.values(4)),
+        }
+
     def linked(self, atlas_uuid):
         return self.Partner.with_context(active_test=False).search([("ncc_atlas_uuid", "=", atlas_uuid)])
 
@@ -104,6 +122,10 @@ class TestAtlasImport(AtlasCase):
     def company(self, name, **vals):
         return self.Partner.create({"name": name, "is_company": True, **vals})
 
+
+
+@tagged("post_install", "-at_install")
+class TestAtlasImport(ImportCase):
     # --- the big one ---------------------------------------------------------------------------------------------
 
     def _seed_many(self):
@@ -424,18 +446,6 @@ class TestAtlasImport(AtlasCase):
 
     # --- the record's own rules, before anything is written -------------------------------------------------
 
-    def _seed_refused(self):
-        """One registration per rule of the record that the Atlas accepts in a draft: no main-seat answer, a
-        company outside the EU, an invalid national registration number; and one that passes."""
-        return {
-            "main_seat": self.sandbox.add_cluster(self.values(1, field_question_headquarter=False)),
-            "outside_eu": self.sandbox.add_cluster(self.values(2, field_address={
-                "country_code": "CH", "locality": "Zürich", "address_line1": "1 Bahnhofstrasse"})),
-            "number": self.sandbox.add_cluster(self.values(3, field_registration_number="123 456", field_address={
-                "country_code": "FR", "locality": "Paris", "address_line1": "1 rue de Rivoli"})),
-            "fine": self.sandbox.add_cluster(self.values(4)),
-        }
-
     def test_preview_shows_what_the_record_rules_refuse_and_writes_nothing(self):
         uuids = self._seed_refused()
         partners_before = self.Partner.with_context(active_test=False).search_count([])
@@ -451,7 +461,7 @@ class TestAtlasImport(AtlasCase):
         self.assertEqual(lines["main_seat"].left_out, ["ncc_is_headquarters"])
         self.assertEqual(lines["outside_eu"].left_out, ["country_id"])
         self.assertEqual(lines["number"].left_out, ["company_registry"], "the country stays: it is not the fault")
-        self.assertEqual(lines["number"].left_out_labels, "Company ID")
+        self.assertEqual(lines["number"].left_out_labels, "Registration number")
         self.assertEqual(imp.issue_count, 3)
         self.assertEqual(self.Partner.with_context(active_test=False).search_count([]), partners_before,
                          "nothing written by the validation")
@@ -587,10 +597,11 @@ class TestAtlasImport(AtlasCase):
         index = next(i for i, line in enumerate(form.line_ids._records) if line["atlas_uuid"] == uuids["number"])
         with form.line_ids.edit(index) as line:
             self.assertIn("not a valid French SIREN", line.issues)
-            self.assertEqual(line.action, "skip")
-            line.excluded = False
-            self.assertEqual(line.action, "incomplete")
+            self.assertEqual((line.action, line.left_out_labels), ("skip", "Registration number"))
         record = form.save()
+        # The row's button, as the web client calls it once the form is saved.
+        self.line(record, uuids["number"]).with_user(manager).action_include()
+        self.assertEqual(self.line(record, uuids["number"]).action, "incomplete")
         record.action_confirm()
         self.assertEqual(self.line(record, uuids["number"]).result, "incomplete")
         self.assertEqual(self.line(record, uuids["main_seat"]).state, "skipped")
@@ -606,3 +617,46 @@ class TestAtlasImport(AtlasCase):
         imp = self.Import.browse(self.Import.with_user(manager).action_start()["res_id"])
         imp.with_user(manager).action_confirm()
         self.assertEqual(imp.line_ids.result, "created")
+
+
+@tagged("post_install", "-at_install")
+class TestAtlasImportTour(ImportCase, HttpCase):
+    """In the browser, as a manager: the preview from the menu, what the rules refuse, competing registrations.
+    With NCC_SCREENSHOTS set to a folder, the preview is saved there as a PNG (1440x900)."""
+
+    browser_size = "1440x900"
+
+    def setUp(self):
+        super().setUp()
+        self.manager = new_test_user(self.env, "import_tour_manager", name="Mia Manager",
+                                     groups="base.group_user,ncc_atlas_connector.group_ncc_manager")
+        self.company("Atlas Organisation 001", country_id=self.env.ref("base.lu").id)
+        self.uuids = self._seed_refused()
+        self.twin = self.sandbox.add_cluster(self.values(5, title="atlas organisation 001"))
+
+    def test_manager_previews_and_imports_a_refused_registration_as_incomplete(self):
+        self.start_tour("/odoo", "ncc_atlas_import_tour", login="import_tour_manager")
+        imp = self.Import.search([], limit=1)
+        self.assertEqual((imp.state, imp.confirm_uid), ("done", self.manager))
+        self.assertEqual(self.line(imp, self.uuids["number"]).result, "incomplete")
+        partner = self.linked(self.uuids["number"])
+        self.assertEqual((partner.ncc_stage_id, partner.company_registry), (self.stage("intake"), False))
+        self.assertEqual(self.line(imp, self.uuids["fine"]).result, "created")
+        self.assertFalse(self.linked(self.uuids["main_seat"]), "left out: the manager did not include it")
+        self.assertFalse(self.linked(self.twin) or self.linked(self.uuids["main_seat"]))
+
+    def test_preview_screenshot(self):
+        folder = os.environ.get("NCC_SCREENSHOTS")
+        if not folder:
+            self.skipTest("NCC_SCREENSHOTS is not set")
+        original = ChromeBrowser._wait_code_ok
+
+        def wait_then_shoot(browser, *args, **kwargs):
+            result = original(browser, *args, **kwargs)
+            shot = browser._websocket_request("Page.captureScreenshot", params={"format": "png"})
+            Path(folder, "atlas_import_preview.png").write_bytes(base64.b64decode(shot["data"]))
+            return result
+
+        with patch.object(ChromeBrowser, "_wait_code_ok", wait_then_shoot):
+            self.start_tour("/odoo", "ncc_atlas_import_preview_tour", login="import_tour_manager")
+        self.assertTrue(Path(folder, "atlas_import_preview.png").exists())
