@@ -8,10 +8,10 @@ from unittest.mock import patch
 
 from odoo.exceptions import UserError
 from odoo.tests import Form, HttpCase, new_test_user, tagged
-from odoo.tests.common import ChromeBrowser
+from odoo.tests.common import ChromeBrowser, JsonRpcException
+from odoo.tools import mute_logger
 
 from odoo.addons.ncc_atlas_connector.atlas import MODERATION_STATES, diff_values
-from odoo.addons.ncc_atlas_connector.atlas.sandbox import Sandbox
 from odoo.addons.ncc_atlas_connector.models.ncc_atlas_import import SYNC_LIMIT
 
 from .atlas_common import AtlasCase
@@ -190,9 +190,13 @@ class TestAtlasImport(ImportCase):
         self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", self.cron.id)]), "the cron is triggered")
         self.assertFalse(self.linked(uuids[10]), "nothing written before the scheduled action runs")
 
+        requests = self.sandbox.stats()["total"]
         self.run_cron()
         self.assertEqual(imp.state, "done")
         self.assertEqual((imp.error_count, imp.progress), (0, 100.0), imp.line_ids.mapped("error"))
+        self.assertEqual(self.sandbox.stats()["total"], requests, "the Atlas was read by the preview: no request")
+        progress = self.env["ir.cron.progress"].search([("cron_id", "=", self.cron.id)])
+        self.assertEqual(len(progress), 3, "one batch of at most 50 lines per call, repeated by the cron runner")
         self.assertEqual(self.sandbox.count("POST", CLUSTERS), 0)
         self.assertEqual(self.sandbox.count("PATCH", PATCH), 0)
 
@@ -529,7 +533,8 @@ class TestAtlasImport(ImportCase):
         self.sync._test_connection()  # the owner of the first key is cached
         params = self.env["ir.config_parameter"].sudo()
         self.assertEqual(params.get_param("ncc_atlas_connector.owner_uuid"), self.sandbox.ncc_user_uuid)
-        other = Sandbox(api_key="another-ncc-key-0123456", reviewer_key="another-reviewer-key")
+        # Another Atlas (a sandbox of the same kind as the tests'), with another key.
+        other = type(self.sandbox)(api_key="another-ncc-key-0123456", reviewer_key="another-reviewer-key")
         other.start()
         self.addCleanup(other.close)
         self.sync._configure_sandbox(other.url, "another-ncc-key-0123456")
@@ -644,6 +649,31 @@ class TestAtlasImportTour(ImportCase, HttpCase):
         self.assertEqual(self.line(imp, self.uuids["fine"]).result, "created")
         self.assertFalse(self.linked(self.uuids["main_seat"]), "left out: the manager did not include it")
         self.assertFalse(self.linked(self.twin) or self.linked(self.uuids["main_seat"]))
+
+    def test_only_managers_reach_the_import_over_json_rpc(self):
+        new_test_user(self.env, "import_rpc_officer", groups="base.group_user,ncc_atlas_connector.group_ncc_officer")
+        new_test_user(self.env, "import_rpc_user", groups="base.group_user")
+        imp = self.start()
+        line = self.line(imp, self.uuids["number"])
+        calls = [
+            ("ncc.atlas.import", "action_start", []),
+            ("ncc.atlas.import", "action_confirm", [imp.ids]),
+            ("ncc.atlas.import.line", "action_include", [line.ids]),
+            ("ncc.atlas.import.line", "read", [line.ids, ["issues", "atlas_values"]]),
+        ]
+        for login in ("import_rpc_officer", "import_rpc_user"):
+            self.authenticate(login, login)
+            for model, method, args in calls:
+                with self.subTest(login=login, method=method), mute_logger("odoo.http"), \
+                        self.assertRaises(JsonRpcException) as refused:
+                    self.make_jsonrpc_request("/web/dataset/call_kw", {
+                        "model": model, "method": method, "args": args, "kwargs": {}})
+                self.assertIn(str(refused.exception), ("odoo.exceptions.AccessError", "odoo.exceptions.UserError"))
+        self.assertTrue(line.excluded, "nothing changed")
+        self.authenticate("import_tour_manager", "import_tour_manager")
+        self.make_jsonrpc_request("/web/dataset/call_kw", {
+            "model": "ncc.atlas.import.line", "method": "action_include", "args": [line.ids], "kwargs": {}})
+        self.assertEqual(line.action, "incomplete")
 
     def test_preview_screenshot(self):
         folder = os.environ.get("NCC_SCREENSHOTS")
