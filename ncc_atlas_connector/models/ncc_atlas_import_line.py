@@ -154,17 +154,15 @@ class NccAtlasImportLine(models.Model):
             vals = {**vals, "match_rule": "manual" if vals["partner_id"] else False}
         if {"partner_id", "excluded"} & set(vals) and any(line.import_id.state != "draft" for line in self):
             raise UserError(_("The import has been confirmed: its lines can no longer change."))
+        if vals.get("excluded") is False and "partner_id" not in vals and (blocked := self.filtered("blocked")):
+            raise UserError(_(
+                "“%(title)s” cannot be imported, not even as an incomplete application: %(issues)s",
+                title=blocked[0].title, issues=blocked[0].issues))
         result = super().write(vals)
-        if "partner_id" in vals:
+        if "partner_id" in vals:  # another company: the rules say something else
             conf = self.env["ncc.atlas.sync"]._conf()
             for line in self:
                 line.write(line._validate(conf))
-        if vals.get("excluded") is False:
-            blocked = self.filtered("blocked")
-            if blocked:
-                raise UserError(_(
-                    "“%(title)s” cannot be imported, not even as an incomplete application: %(issues)s",
-                    title=blocked[0].title, issues=blocked[0].issues))
         return result
 
     def action_include(self):
