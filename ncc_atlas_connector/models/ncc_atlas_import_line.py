@@ -188,14 +188,30 @@ class NccAtlasImportLine(models.Model):
     def _validate_all(self, conf):
         """``_validate`` for many lines: first all of them at once (one rollback for the lot: most lines pass),
         then one by one those that failed. Returns ``{line: values}`` for the lines with something to say."""
-        failed = self.browse()
+        lines = self.filtered(lambda line: not line.linked_partner_id)
+        failed = lines.filtered(lambda line: line._unknown_terms())
+        lines -= failed
         savepoint = self.env.cr.savepoint()
         try:
             trials = []
-            for line in self.filtered(lambda line: not line.linked_partner_id):
-                if line._unknown_terms():
-                    failed |= line
-                    continue
+            # The new companies in one create (with their contact persons in another) ...
+            new = lines.filtered(lambda line: not line.partner_id)
+            Partner = self._trial_partners()
+            values = [Partner._ncc_partner_values(line.atlas_values or {}) for line in new]
+            try:
+                with self.env.cr.savepoint():
+                    partners = Partner.create([{**vals, "is_company": True, "ncc_is_applicant": False}
+                                               for vals, _rep_vals in values])
+                    people = [{k: v for k, v in rep_vals.items() if v} for _vals, rep_vals in values]
+                    representatives = iter(Partner.create([
+                        self._trial_representative(partner, rep_vals)
+                        for partner, rep_vals in zip(partners, people, strict=True) if rep_vals]))
+                    trials += [(line, partner, next(representatives) if rep_vals else Partner)
+                               for line, partner, rep_vals in zip(new, partners, people, strict=True)]
+            except (UserError, psycopg2.Error):
+                failed |= new  # one of them: each is tried alone below
+            # ... the companies to link one by one.
+            for line in lines - new:
                 try:
                     with self.env.cr.savepoint():
                         trials.append((line, *line._write_company(conf, set(), trial=True)[:2]))
@@ -340,10 +356,8 @@ class NccAtlasImportLine(models.Model):
         """Create the company, or fill the chosen one, with the Atlas's values but those ``left_out``: where an
         existing company holds a value, it keeps it. In a ``trial`` the applicant and representative flags stay
         off, so that the caller runs every rule at once. Returns ``(company, contact person, names written)``."""
-        Partner = self.env["res.partner"].with_context(
+        Partner = self._trial_partners() if trial else self.env["res.partner"].with_context(
             clean_context(self.env.context), ncc_atlas_write=True, mail_create_nosubscribe=True)
-        if trial:  # rolled back anyway: no chatter, no tracking
-            Partner = Partner.with_context(tracking_disable=True)
         partner = self.partner_id.with_env(Partner.env)
         representative = partner.ncc_representative_id
         was_applicant = partner.ncc_is_applicant
@@ -374,13 +388,21 @@ class NccAtlasImportLine(models.Model):
         elif rep_vals and not trial:
             representative = partner._ncc_create_representative(rep_vals)
         elif rep_vals:
-            # As _ncc_create_representative, but not flagged yet (the name follows the first and family names).
-            named = rep_vals.get("ncc_first_name") or rep_vals.get("ncc_family_name")
-            representative = Partner.create({
-                **rep_vals, "parent_id": partner.id, "type": "contact",
-                "name": False if named else rep_vals.get("email") or _("Contact person"),
-            })
+            representative = Partner.create(self._trial_representative(partner, rep_vals))
         return partner, representative, written
+
+    @api.model
+    def _trial_partners(self):
+        return self.env["res.partner"].with_context(
+            clean_context(self.env.context), ncc_atlas_write=True, mail_create_nosubscribe=True,
+            tracking_disable=True)  # rolled back anyway: no chatter, no tracking
+
+    @api.model
+    def _trial_representative(self, partner, rep_vals):
+        """As _ncc_create_representative, but not flagged yet (the name follows the first and family names)."""
+        named = rep_vals.get("ncc_first_name") or rep_vals.get("ncc_family_name")
+        return {**rep_vals, "parent_id": partner.id, "type": "contact",
+                "name": False if named else rep_vals.get("email") or _("Contact person")}
 
     def _flags_off(self, partners):
         self.env.flush_all()
