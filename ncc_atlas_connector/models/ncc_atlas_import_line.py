@@ -99,7 +99,7 @@ class NccAtlasImportLine(models.Model):
     issues = fields.Text("Will fail", readonly=True,
                          help="What the record's own rules refuse, as the import would write it, and why.")
     left_out = fields.Json(readonly=True, help="The values an incomplete import leaves out so that the rules pass.")
-    left_out_labels = fields.Char("Left out", compute="_compute_left_out_labels")
+    left_out_labels = fields.Text("Left out", compute="_compute_left_out_labels")
     blocked = fields.Boolean(readonly=True, help="Leaving Atlas values out does not make the rules pass: the "
                              "company itself needs a correction first, or another company.")
     state = fields.Selection(
