@@ -506,6 +506,22 @@ class TestAtlasImport(ImportCase):
         self.assertEqual({key: self.line(again, atlas_uuid).issues for key, atlas_uuid in uuids.items()}, issues)
         self.assertEqual(self.line(again, uuids["fine"]).action, "linked")
 
+    def test_an_existing_company_is_linked_incomplete_without_the_refused_value(self):
+        company = self.company("Atlas Organisation 003", phone="+33 1 00 00 00 00")
+        uuids = self._seed_refused()
+        imp = self.start()
+        line = self.line(imp, uuids["number"])
+        self.assertEqual((line.partner_id, line.match_rule, line.left_out), (company, "name", ["company_registry"]))
+        self.assertFalse(company.ncc_is_applicant, "the validation wrote nothing")
+        line.action_include()
+        imp.action_confirm()
+        self.assertEqual((line.result, line.result_partner_id), ("incomplete", company))
+        self.assertTrue(company.ncc_is_applicant)
+        self.assertEqual((company.ncc_stage_id, company.company_registry, company.country_id.code),
+                         (self.stage("intake"), False, "FR"))
+        self.assertEqual(company.phone, "+33 1 00 00 00 00", "its own value kept")
+        self.assertEqual(company.ncc_atlas_uuid, uuids["number"])
+
     def test_a_company_whose_own_values_are_refused_cannot_be_imported_incomplete(self):
         company = self.company("Atlas Organisation 001", country_id=self.env.ref("base.ch").id, city="Bern",
                                street="1 Bundesplatz")
