@@ -22,9 +22,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..atlas import RELATIONSHIPS, AtlasError
+from .atlas_mapping import PARAM_PREFIX, as_list, naive_utc
 from .ncc_atlas_import_matcher import ImportMatcher, name_key
-from .ncc_atlas_sync import PARAM
-from .res_partner_atlas import _as_list, _naive
 
 _logger = logging.getLogger(__name__)
 
@@ -103,8 +102,8 @@ class NccAtlasImport(models.Model):
             with sync._client(exchanges) as client:
                 # Asked every time: the key may have changed since the owner was last cached.
                 owner = client.whoami()
-                if params.get_param(PARAM + "owner_uuid") != owner:
-                    params.set_param(PARAM + "owner_uuid", owner)
+                if params.get_param(PARAM_PREFIX + "owner_uuid") != owner:
+                    params.set_param(PARAM_PREFIX + "owner_uuid", owner)
                 countries = client.terms("country")
                 remotes = client.clusters_by_owner(owner)
         except AtlasError as exc:
@@ -173,7 +172,7 @@ class NccAtlasImport(models.Model):
                 "city": address.get("locality"),
                 "website": values.get("field_url"),
                 "moderation_state": remote.moderation_state,
-                "changed": _naive(remote.changed),
+                "changed": naive_utc(remote.changed),
                 "revision_message": remote.revision_message,
                 "atlas_values": dict(values),
                 "linked_partner_id": linked[remote.id].id if remote.id in linked else False,
@@ -193,7 +192,7 @@ class NccAtlasImport(models.Model):
         for values in values_list:
             for name, spec in RELATIONSHIPS.items():
                 if name != "field_country":
-                    wanted.update(dict.fromkeys(_as_list((values or {}).get(name)), spec.vocabulary))
+                    wanted.update(dict.fromkeys(as_list((values or {}).get(name)), spec.vocabulary))
         if not wanted:
             return
         Term = self.env["ncc.atlas.term"].with_context(active_test=False)

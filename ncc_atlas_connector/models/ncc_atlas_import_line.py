@@ -14,29 +14,23 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 from odoo.tools.misc import clean_context
 
-from ..atlas import RELATIONSHIPS, diff_values
+from ..atlas import MODERATION_STATE_LABELS, RELATIONSHIPS, diff_values
+from .atlas_mapping import (
+    ATTRIBUTE_FIELDS,
+    MODERATION_STATE_SELECTION,
+    REPRESENTATIVE_FIELDS,
+    STATE_STAGE_KINDS,
+    as_list,
+    field_label,
+)
 from .ncc_atlas_import_matcher import MATCH_RULES
-from .ncc_atlas_sync import _label
-from .res_partner_atlas import ATTRIBUTE_FIELDS, MODERATION_STATES, REPRESENTATIVE_FIELDS, _as_list
-from .res_partner_registration import registry_key
 
-#: Moderation state -> the kind of stage the registration lands in.
-STATE_KINDS = {
-    "published": "member",
-    "ready_for_publication": "eccc_review",
-    "revision_requested": "revision",
-    "rejected": "rejected",
-    "to_be_rejected": "rejected",
-    "draft": "assessment",
-}
 #: Atlas values held by an ordinary company too (name, contacts, address, register number): local data even when
 #: the company was not an applicant yet. Every other value belongs to the registration.
 COMPANY_KEYS = {
     "title", "field_general_contact_e_mail", "field_phone_number", "field_url", "field_registration_number",
     "field_address",
 }
-#: Atlas values compared as the matching compares them: a difference of case or spacing alone is none.
-NORMALISED_KEYS = {"field_registration_number": registry_key}
 ACTIONS = [
     ("linked", "Already linked"),
     ("link", "Link to the company"),
@@ -54,18 +48,6 @@ def _blank(value):
     return value is None or value == "" or value == [] or value == {}
 
 
-def differing(remote, local):
-    """The Atlas keys whose values differ, compared as the matching compares them."""
-    return {
-        key for key in diff_values(remote, local)
-        if key not in NORMALISED_KEYS or NORMALISED_KEYS[key](remote.get(key)) != NORMALISED_KEYS[key](local.get(key))
-    }
-
-
-class _Rollback(Exception):
-    """Ends a validation trial: whatever it wrote is rolled back."""
-
-
 class NccAtlasImportLine(models.Model):
     _name = "ncc.atlas.import.line"
     _description = "Registration to import from the Atlas"
@@ -79,7 +61,7 @@ class NccAtlasImportLine(models.Model):
     country_code = fields.Char("Country", readonly=True)
     city = fields.Char(readonly=True)
     website = fields.Char(readonly=True)
-    moderation_state = fields.Selection(MODERATION_STATES, "Atlas state", readonly=True)
+    moderation_state = fields.Selection(MODERATION_STATE_SELECTION, "Atlas state", readonly=True)
     changed = fields.Datetime("Atlas last change", readonly=True)
     revision_message = fields.Text("ECCC message", readonly=True)
     atlas_values = fields.Json(readonly=True)
@@ -139,7 +121,7 @@ class NccAtlasImportLine(models.Model):
             labels = []
             for name in line.left_out or []:
                 if name in attributes:
-                    labels.append(_label(attributes[name]))
+                    labels.append(field_label(attributes[name]))
                 else:
                     labels.append(Partner._ncc_field_label(name.removeprefix(REPRESENTATIVE)))
             line.left_out_labels = ", ".join(labels) or False
@@ -302,7 +284,7 @@ class NccAtlasImportLine(models.Model):
 
     def _unknown_terms(self):
         values = self.atlas_values or {}
-        uuids = {u for name in RELATIONSHIPS if name != "field_country" for u in _as_list(values.get(name))}
+        uuids = {u for name in RELATIONSHIPS if name != "field_country" for u in as_list(values.get(name))}
         Term = self.env["ncc.atlas.term"].with_context(active_test=False)
         return uuids - set(Term.search([("atlas_uuid", "in", list(uuids))]).mapped("atlas_uuid"))
 
@@ -338,17 +320,17 @@ class NccAtlasImportLine(models.Model):
             return "unchanged"
         local = partner._ncc_atlas_values(send_country=conf["send_country"])
         remote = self._remote_values(partner, conf)
-        differs = differing(remote, local)
+        differs = set(diff_values(remote, local))
         base = partner.ncc_synced_values
         if base and differs:
             base = {key: base.get(key) for key in local}
-            differs &= differing(base, remote) & differing(base, local)
+            differs &= set(diff_values(base, remote)) & set(diff_values(base, local))
         if not differs:
             return "unchanged"
         partner.with_context(ncc_atlas_write=True).write({
             "ncc_sync_state": "conflict",
             "ncc_sync_error": _("Differs from the Atlas (seen by the import): %s",
-                                ", ".join(_label(key) for key in sorted(differs))),
+                                ", ".join(field_label(key) for key in sorted(differs))),
         })
         return "conflict"
 
@@ -417,26 +399,23 @@ class NccAtlasImportLine(models.Model):
         self._place(partner)
         local = partner._ncc_atlas_values(send_country=conf["send_country"])
         remote = self._remote_values(partner, conf)
-        differs = sorted(differing(remote, local))
-        # What both sides hold alike (as the matching compares it) is recorded in Odoo's spelling: nothing to send.
-        base = {key: local[key] if key in NORMALISED_KEYS and key not in differs else value
-                for key, value in remote.items()}
+        differs = sorted(diff_values(remote, local))  # as the matching compares: case and spacing are none
         partner.with_context(ncc_atlas_write=True).write({
             "ncc_atlas_uuid": self.atlas_uuid,
             "ncc_atlas_state": self.moderation_state,
             "ncc_atlas_changed": self.changed,
             "ncc_atlas_message": self.revision_message if self.moderation_state == "revision_requested" else False,
-            "ncc_synced_values": base,
+            "ncc_synced_values": remote,
             "ncc_synced_at": fields.Datetime.now(),
             "ncc_sync_state": "conflict" if differs else "synced",
             "ncc_sync_error": differs and _(
                 "Differs from the Atlas (seen by the import): %s. Nothing was overwritten: keep Odoo's values or "
-                "take the Atlas's.", ", ".join(_label(key) for key in differs)) or False,
+                "take the Atlas's.", ", ".join(field_label(key) for key in differs)) or False,
             "ncc_sync_attempts": 0,
             "ncc_next_attempt": False,
             "ncc_force_create": False,
         })
-        state_label = dict(MODERATION_STATES).get(self.moderation_state, self.moderation_state)
+        state_label = MODERATION_STATE_LABELS.get(self.moderation_state, self.moderation_state)
         body = _("Imported from the Atlas (registration %(uuid)s, %(state)s).", uuid=self.atlas_uuid,
                  state=state_label)
         if self.left_out:
@@ -453,7 +432,7 @@ class NccAtlasImportLine(models.Model):
         """The stage matching the moderation state (the ECCC's decisions stand); a draft goes to the first
         assessment stage, where an officer decides whether it goes forward, unless the NCC is working on it
         already. An incomplete application stays in the first stage, its missing items listed."""
-        kind = "intake" if self.left_out else STATE_KINDS.get(self.moderation_state)
+        kind = "intake" if self.left_out else STATE_STAGE_KINDS.get(self.moderation_state)
         current = partner.ncc_stage_id.kind
         if not kind or current == kind or (kind in ("assessment", "intake") and current not in (False, "intake")):
             return

@@ -9,7 +9,7 @@ warnings for the same situation; the manager picks.
 
 from urllib.parse import urlsplit
 
-from .res_partner_registration import registry_key
+from ..atlas import registration_number_key
 
 MATCH_RULES = [
     ("registry", "Registration number and country"),
@@ -41,7 +41,7 @@ def name_key(name):
 
 def registration_key(number, country_code):
     """(number, country) as the Atlas compares them for duplicates, or None without either."""
-    number = registry_key(number)
+    number = registration_number_key(number)
     return (number, country_code.upper()) if number and country_code else None
 
 
