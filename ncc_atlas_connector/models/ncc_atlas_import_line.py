@@ -327,7 +327,7 @@ class NccAtlasImportLine(models.Model):
             differs &= set(diff_values(base, remote)) & set(diff_values(base, local))
         if not differs:
             return "unchanged"
-        partner.with_context(ncc_atlas_write=True).write({
+        partner._ncc_sync_writer().write({
             "ncc_sync_state": "conflict",
             "ncc_sync_error": _("Differs from the Atlas (seen by the import): %s",
                                 ", ".join(field_label(key) for key in sorted(differs))),
@@ -339,7 +339,7 @@ class NccAtlasImportLine(models.Model):
         existing company holds a value, it keeps it. In a ``trial`` the applicant and representative flags stay
         off, so that the caller runs every rule at once. Returns ``(company, contact person, names written)``."""
         Partner = self._trial_partners() if trial else self.env["res.partner"].with_context(
-            clean_context(self.env.context), ncc_atlas_write=True, mail_create_nosubscribe=True)
+            clean_context(self.env.context))._ncc_sync_writer(mail_create_nosubscribe=True)
         partner = self.partner_id.with_env(Partner.env)
         representative = partner.ncc_representative_id
         was_applicant = partner.ncc_is_applicant
@@ -361,12 +361,12 @@ class NccAtlasImportLine(models.Model):
         written = set(vals) | {REPRESENTATIVE + name for name in rep_vals}
         applicant = {"is_company": True, "ncc_is_applicant": not trial}
         if partner:
-            partner.with_context(ncc_atlas_write=True).write(
+            partner._ncc_sync_writer().write(
                 {**vals, **({} if was_applicant and not trial else applicant)})
         else:
             partner = Partner.create({**vals, **applicant})
         if rep_vals and representative:
-            representative.with_context(ncc_atlas_write=True).write(rep_vals)
+            representative._ncc_sync_writer().write(rep_vals)
         elif rep_vals and not trial:
             representative = partner._ncc_create_representative(rep_vals)
         elif rep_vals:
@@ -375,9 +375,8 @@ class NccAtlasImportLine(models.Model):
 
     @api.model
     def _trial_partners(self):
-        return self.env["res.partner"].with_context(
-            clean_context(self.env.context), ncc_atlas_write=True, mail_create_nosubscribe=True,
-            tracking_disable=True)  # rolled back anyway: no chatter, no tracking
+        return self.env["res.partner"].with_context(clean_context(self.env.context))._ncc_sync_writer(
+            mail_create_nosubscribe=True, tracking_disable=True)  # rolled back anyway: no chatter, no tracking
 
     @api.model
     def _trial_representative(self, partner, rep_vals):
@@ -400,7 +399,7 @@ class NccAtlasImportLine(models.Model):
         local = partner._ncc_atlas_values(send_country=conf["send_country"])
         remote = self._remote_values(partner, conf)
         differs = sorted(diff_values(remote, local))  # as the matching compares: case and spacing are none
-        partner.with_context(ncc_atlas_write=True).write({
+        partner._ncc_sync_writer().write({
             "ncc_atlas_uuid": self.atlas_uuid,
             "ncc_atlas_state": self.moderation_state,
             "ncc_atlas_changed": self.changed,
@@ -445,4 +444,4 @@ class NccAtlasImportLine(models.Model):
                 _("Rejected by the ECCC on the Atlas (imported).") if self.moderation_state == "rejected"
                 else _("The NCC asked the ECCC to reject or remove the registration on the Atlas (imported).")
             )
-        partner.sudo().with_context(ncc_system_move=True, ncc_atlas_write=True).write(vals)
+        partner._ncc_sync_writer(ncc_system_move=True).write(vals)

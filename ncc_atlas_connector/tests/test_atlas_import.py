@@ -105,17 +105,11 @@ class ImportCase(AtlasCase):
     def linked(self, atlas_uuid):
         return self.Partner.with_context(active_test=False).search([("ncc_atlas_uuid", "=", atlas_uuid)])
 
-    def run_cron(self):
-        """The scheduled action, run by Odoo's cron runner (which repeats it while it reports lines remaining)."""
-        with self.enter_registry_test_mode():
-            self.cron.method_direct_trigger()
-        self.env.invalidate_all()
-
     def import_all(self):
         imp = self.start()
         imp.action_confirm()
         if imp.state == "queued":
-            self.run_cron()
+            self.run_cron("import")
         self.assertEqual(imp.state, "done")
         return imp
 
@@ -191,7 +185,7 @@ class TestAtlasImport(ImportCase):
         self.assertFalse(self.linked(uuids[10]), "nothing written before the scheduled action runs")
 
         requests = self.sandbox.stats()["total"]
-        self.run_cron()
+        self.run_cron("import")
         self.assertEqual(imp.state, "done")
         self.assertEqual((imp.error_count, imp.progress), (0, 100.0), imp.line_ids.mapped("error"))
         self.assertEqual(self.sandbox.stats()["total"], requests, "the Atlas was read by the preview: no request")
@@ -238,7 +232,7 @@ class TestAtlasImport(ImportCase):
         self.assertEqual(set(imported.mapped("ncc_sync_state")), {"synced"})
 
         # Running the import again changes nothing.
-        self.run_cron()
+        self.run_cron("import")
         snapshot = {p.id: (p.ncc_sync_state, p.ncc_stage_id.id, p.ncc_synced_values, p.ncc_atlas_uuid)
                     for p in self.Partner.search([("ncc_atlas_uuid", "!=", False)])}
         partners_before = self.Partner.with_context(active_test=False).search_count([])
