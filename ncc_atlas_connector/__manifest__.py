@@ -34,7 +34,7 @@
         "views/ncc_menus.xml",
         "data/ncc_atlas_import_data.xml",
         "data/base_import_mapping_data.xml",
-        "wizards/ncc_atlas_import_wizard_views.xml",
+        "views/ncc_atlas_import_views.xml",
     ],
     "demo": [
         "demo/res_partner_demo.xml",

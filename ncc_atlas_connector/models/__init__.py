@@ -11,3 +11,5 @@ from . import res_partner_atlas
 from . import ncc_atlas_sync
 from . import res_config_settings
 from . import ncc_spreadsheet_import
+from . import ncc_atlas_import
+from . import ncc_atlas_import_line

@@ -1,12 +1,18 @@
 """Day-one import from the Atlas, against the sandbox holding 120+ registrations in every moderation state."""
 
+import base64
+import os
 import uuid
+from pathlib import Path
+from unittest.mock import patch
 
 from odoo.exceptions import UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import Form, HttpCase, new_test_user, tagged
+from odoo.tests.common import ChromeBrowser, JsonRpcException
+from odoo.tools import mute_logger
 
 from odoo.addons.ncc_atlas_connector.atlas import MODERATION_STATES, diff_values
-from odoo.addons.ncc_atlas_connector.wizards.ncc_atlas_import_wizard import SYNC_LIMIT
+from odoo.addons.ncc_atlas_connector.models.ncc_atlas_import import SYNC_LIMIT
 
 from .atlas_common import AtlasCase
 
@@ -24,8 +30,9 @@ STAGE_KINDS = {
 MANY = 126  # 21 registrations in each of the six states
 
 
-@tagged("post_install", "-at_install")
-class TestAtlasImport(AtlasCase):
+class ImportCase(AtlasCase):
+    """Registrations on the sandbox, and the import as the manager runs it."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -83,6 +90,18 @@ class TestAtlasImport(AtlasCase):
     def line(self, imp, atlas_uuid):
         return imp.line_ids.filtered(lambda line: line.atlas_uuid == atlas_uuid)
 
+    def _seed_refused(self):
+        """One registration per rule of the record that the Atlas accepts in a draft: no main-seat answer, a
+        company outside the EU, an invalid national registration number; and one that passes."""
+        return {
+            "main_seat": self.sandbox.add_cluster(self.values(1, field_question_headquarter=False)),
+            "outside_eu": self.sandbox.add_cluster(self.values(2, field_address={
+                "country_code": "CH", "locality": "Zürich", "address_line1": "1 Bahnhofstrasse"})),
+            "number": self.sandbox.add_cluster(self.values(3, field_registration_number="123 456", field_address={
+                "country_code": "FR", "locality": "Paris", "address_line1": "1 rue de Rivoli"})),
+            "fine": self.sandbox.add_cluster(self.values(4)),
+        }
+
     def linked(self, atlas_uuid):
         return self.Partner.with_context(active_test=False).search([("ncc_atlas_uuid", "=", atlas_uuid)])
 
@@ -90,13 +109,17 @@ class TestAtlasImport(AtlasCase):
         imp = self.start()
         imp.action_confirm()
         if imp.state == "queued":
-            self.Import._cron_process()
+            self.run_cron("import")
         self.assertEqual(imp.state, "done")
         return imp
 
     def company(self, name, **vals):
         return self.Partner.create({"name": name, "is_company": True, **vals})
 
+
+
+@tagged("post_install", "-at_install")
+class TestAtlasImport(ImportCase):
     # --- the big one ---------------------------------------------------------------------------------------------
 
     def _seed_many(self):
@@ -161,9 +184,13 @@ class TestAtlasImport(AtlasCase):
         self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", self.cron.id)]), "the cron is triggered")
         self.assertFalse(self.linked(uuids[10]), "nothing written before the scheduled action runs")
 
-        self.Import._cron_process()
+        requests = self.sandbox.stats()["total"]
+        self.run_cron("import")
         self.assertEqual(imp.state, "done")
         self.assertEqual((imp.error_count, imp.progress), (0, 100.0), imp.line_ids.mapped("error"))
+        self.assertEqual(self.sandbox.stats()["total"], requests, "the Atlas was read by the preview: no request")
+        progress = self.env["ir.cron.progress"].search([("cron_id", "=", self.cron.id)])
+        self.assertEqual(len(progress), 3, "one batch of at most 50 lines per call, repeated by the cron runner")
         self.assertEqual(self.sandbox.count("POST", CLUSTERS), 0)
         self.assertEqual(self.sandbox.count("PATCH", PATCH), 0)
 
@@ -205,7 +232,7 @@ class TestAtlasImport(AtlasCase):
         self.assertEqual(set(imported.mapped("ncc_sync_state")), {"synced"})
 
         # Running the import again changes nothing.
-        self.Import._cron_process()
+        self.run_cron("import")
         snapshot = {p.id: (p.ncc_sync_state, p.ncc_stage_id.id, p.ncc_synced_values, p.ncc_atlas_uuid)
                     for p in self.Partner.search([("ncc_atlas_uuid", "!=", False)])}
         partners_before = self.Partner.with_context(active_test=False).search_count([])
@@ -295,8 +322,8 @@ class TestAtlasImport(AtlasCase):
         partner = self.linked(atlas_uuid)
         self.assertEqual(partner.ncc_sector_ids, term | self.term("sectors_energy"))
         self.assertEqual(partner.ncc_sync_state, "synced")
-        self.assertEqual(self.sandbox.count("GET", "/jsonapi/taxonomy_term/<vocabulary>", 200), 1,
-                         "only the vocabulary that had an unknown term")
+        self.assertEqual(self.sandbox.count("GET", "/jsonapi/taxonomy_term/<vocabulary>", 200), 2,
+                         "the countries (every import), and the one vocabulary that had an unknown term")
 
     def test_term_unknown_even_on_the_atlas_leaves_the_line_out(self):
         [atlas_uuid] = self.seed(1)
@@ -364,14 +391,235 @@ class TestAtlasImport(AtlasCase):
         with self.assertRaises(UserError):
             self.line(imp, second).excluded = False
 
-    def test_two_new_registrations_with_one_number_are_left_for_the_manager(self):
+    def test_two_new_registrations_with_one_number_compete_and_a_second_run_says_so_again(self):
         first = self.sandbox.add_cluster(self.values(1))
-        second = self.sandbox.add_cluster(self.values(2, field_registration_number="R000001",
+        second = self.sandbox.add_cluster(self.values(2, field_registration_number="r 000001",
                                                       field_address=self.values(1)["field_address"]))
         imp = self.start()
         lines = self.line(imp, first) | self.line(imp, second)
-        self.assertEqual(sorted(lines.mapped("action")), ["create", "skip"])
-        self.assertIn("same registration number", lines.filtered("excluded").note)
+        self.assertEqual(lines.mapped("action"), ["skip", "skip"], "neither is decided: the manager picks")
+        self.assertIn("“Atlas Organisation 002”: same registration number and country", self.line(imp, first).note)
+        self.assertIn("“Atlas Organisation 001”: same registration number and country", self.line(imp, second).note)
+        warning = self.line(imp, second).note
+        self.line(imp, first).action_pick()
+        self.assertEqual((self.line(imp, first).action, self.line(imp, second).action), ("create", "skip"))
+        imp.action_confirm()
+        self.assertEqual(self.line(imp, first).result, "created")
+
+        again = self.start()
+        self.assertEqual(self.line(again, first).action, "linked")
+        self.assertEqual(self.line(again, second).action, "skip", "not offered as a new company")
+        self.assertEqual(self.line(again, second).note, warning, "the same warning as the first run")
+        again.action_confirm()
+        self.assertFalse(again.error_count)
+        self.assertFalse(self.linked(second))
+
+    def test_two_atlas_entries_for_one_company_both_compete_and_the_manager_picks(self):
+        company = self.company("Cyber Twin SA", country_id=self.env.ref("base.lu").id)
+        first = self.sandbox.add_cluster(self.values(1, title="Cyber Twin SA"))
+        second = self.sandbox.add_cluster(self.values(2, title="Cyber  twin sa"))
+        imp = self.start()
+        one, two = self.line(imp, first), self.line(imp, second)
+        self.assertEqual((one.action, two.action), ("skip", "skip"), "the first by title order is not linked")
+        self.assertEqual((one.partner_id, two.partner_id), (company, company))
+        self.assertIn("Competes with “Cyber  twin sa” for Cyber Twin SA", one.note)
+        self.assertIn("Competes with “Cyber Twin SA” for Cyber Twin SA", two.note)
+        self.assertEqual(imp.review_count, 2)
+        warning = two.note
+        # Both included: a company has one registration.
+        (one | two).write({"excluded": False})
+        with self.assertRaises(UserError):
+            imp.action_confirm()
+        two.action_pick()
+        self.assertEqual((one.action, two.action), ("skip", "link"))
+        imp.action_confirm()
+        self.assertEqual(self.linked(second), company)
+        self.assertFalse(self.linked(first))
+
+        again = self.start()
+        self.assertEqual(self.line(again, second).action, "linked")
+        self.assertEqual((self.line(again, first).action, self.line(again, first).note), ("skip", warning.replace(
+            "“Cyber Twin SA” for", "“Cyber  twin sa” for")), "it still competes, with the one now linked")
+        self.assertFalse(self.line(again, first).partner_id, "the company is taken")
+
+    # --- the record's own rules, before anything is written -------------------------------------------------
+
+    def test_preview_shows_what_the_record_rules_refuse_and_writes_nothing(self):
+        uuids = self._seed_refused()
+        partners_before = self.Partner.with_context(active_test=False).search_count([])
+        imp = self.start()
+        lines = {key: self.line(imp, atlas_uuid) for key, atlas_uuid in uuids.items()}
+        self.assertIn("not the main seat", lines["main_seat"].issues)
+        self.assertIn("Switzerland is not an EU Member State", lines["outside_eu"].issues)
+        self.assertIn("“123 456” is not a valid French SIREN", lines["number"].issues)
+        self.assertFalse(lines["fine"].issues)
+        self.assertEqual(lines["fine"].action, "create")
+        for key in ("main_seat", "outside_eu", "number"):
+            self.assertEqual((lines[key].action, lines[key].blocked), ("skip", False), key)
+        self.assertEqual(lines["main_seat"].left_out, ["ncc_is_headquarters"])
+        self.assertEqual(lines["outside_eu"].left_out, ["country_id"])
+        self.assertEqual(lines["number"].left_out, ["company_registry"], "the country stays: it is not the fault")
+        self.assertEqual(lines["number"].left_out_labels, "Registration number")
+        self.assertEqual(imp.issue_count, 3)
+        self.assertEqual(self.Partner.with_context(active_test=False).search_count([]), partners_before,
+                         "nothing written by the validation")
+        self.assertFalse(self.Partner.with_context(active_test=False).search([("name", "like", "Atlas Organi")]))
+
+        # Imported as incomplete applications, in the first stage, their missing items listed.
+        imp.action_include_incomplete()
+        self.assertEqual(imp.incomplete_count, 3)
+        imp.action_confirm()
+        self.assertFalse(imp.error_count, imp.line_ids.mapped("error"))
+        for key in ("main_seat", "outside_eu", "number"):
+            partner = self.linked(uuids[key])
+            self.assertEqual(lines[key].result, "incomplete", key)
+            self.assertEqual(partner.ncc_stage_id, self.stage("intake"), key)
+            self.assertTrue(partner.ncc_is_applicant)
+            self.assertEqual(partner.ncc_sync_state, "conflict", "nothing is sent until a person decides")
+            self.assertIn("incomplete application", partner.message_ids[0].body)
+        self.assertIn("Country", self.linked(uuids["outside_eu"]).ncc_missing_items)
+        self.assertIn("Country", lines["outside_eu"].missing_items)
+        self.assertFalse(self.linked(uuids["outside_eu"]).country_id)
+        self.assertEqual(self.linked(uuids["outside_eu"]).city, "Zürich")
+        number = self.linked(uuids["number"])
+        self.assertEqual((number.country_id.code, number.company_registry), ("FR", False))
+        self.assertIn("Registration number", number.ncc_sync_error)
+        self.assertEqual(self.linked(uuids["fine"]).ncc_sync_state, "synced")
+        self.push()
+        self.assertEqual(self.sandbox.count("PATCH", PATCH), 0, "the Atlas keeps what Odoo refused")
+
+    def test_refused_lines_can_stay_out_and_come_back_with_the_same_warnings(self):
+        uuids = self._seed_refused()
+        imp = self.start()
+        issues = {key: self.line(imp, atlas_uuid).issues for key, atlas_uuid in uuids.items()}
+        imp.action_confirm()
+        for key in ("main_seat", "outside_eu", "number"):
+            self.assertEqual(self.line(imp, uuids[key]).state, "skipped", key)
+            self.assertFalse(self.linked(uuids[key]), key)
+        again = self.start()
+        self.assertEqual({key: self.line(again, atlas_uuid).issues for key, atlas_uuid in uuids.items()}, issues)
+        self.assertEqual(self.line(again, uuids["fine"]).action, "linked")
+
+    def test_an_existing_company_is_linked_incomplete_without_the_refused_value(self):
+        company = self.company("Atlas Organisation 003", phone="+33 1 00 00 00 00")
+        uuids = self._seed_refused()
+        imp = self.start()
+        line = self.line(imp, uuids["number"])
+        self.assertEqual((line.partner_id, line.match_rule, line.left_out), (company, "name", ["company_registry"]))
+        self.assertFalse(company.ncc_is_applicant, "the validation wrote nothing")
+        line.action_include()
+        imp.action_confirm()
+        self.assertEqual((line.result, line.result_partner_id), ("incomplete", company))
+        self.assertTrue(company.ncc_is_applicant)
+        self.assertEqual((company.ncc_stage_id, company.company_registry, company.country_id.code),
+                         (self.stage("intake"), False, "FR"))
+        self.assertEqual(company.phone, "+33 1 00 00 00 00", "its own value kept")
+        self.assertEqual(company.ncc_atlas_uuid, uuids["number"])
+
+    def test_a_company_whose_own_values_are_refused_cannot_be_imported_incomplete(self):
+        company = self.company("Atlas Organisation 001", country_id=self.env.ref("base.ch").id, city="Bern",
+                               street="1 Bundesplatz")
+        [atlas_uuid] = [self.sandbox.add_cluster(self.values(1))]
+        imp = self.start()
+        line = self.line(imp, atlas_uuid)
+        self.assertEqual(line.partner_id, company)
+        self.assertTrue(line.blocked)
+        self.assertIn("Switzerland is not an EU Member State", line.issues)
+        with self.assertRaises(UserError):
+            line.excluded = False
+        # Another company, or none, and the rules pass.
+        line.partner_id = False
+        self.assertFalse(line.issues or line.blocked)
+        self.assertEqual(line.action, "skip")
+        line.excluded = False
+        imp.action_confirm()
+        self.assertEqual(line.result, "created")
+        self.assertEqual(company.country_id.code, "CH", "the company is left as it was")
+
+    # --- the key's owner, the countries, the spelling ----------------------------------------------------------
+
+    def test_a_changed_key_is_asked_for_its_owner_and_an_empty_listing_says_whose(self):
+        self.seed(2)
+        self.sync._test_connection()  # the owner of the first key is cached
+        params = self.env["ir.config_parameter"].sudo()
+        self.assertEqual(params.get_param("ncc_atlas_connector.owner_uuid"), self.sandbox.ncc_user_uuid)
+        # Another Atlas (a sandbox of the same kind as the tests'), with another key.
+        other = type(self.sandbox)(api_key="another-ncc-key-0123456", reviewer_key="another-reviewer-key")
+        other.start()
+        self.addCleanup(other.close)
+        self.sync._configure_sandbox(other.url, "another-ncc-key-0123456")
+        imp = self.start()
+        self.assertEqual(imp.owner_uuid, other.ncc_user_uuid)
+        self.assertNotEqual(imp.owner_uuid, self.sandbox.ncc_user_uuid)
+        self.assertEqual(params.get_param("ncc_atlas_connector.owner_uuid"), other.ncc_user_uuid)
+        self.assertFalse(imp.line_ids)
+        self.assertEqual(other.count("GET", CLUSTERS, 200), 1)
+        self.assertEqual(self.sandbox.count("GET", CLUSTERS), 0)
+        view = self.env["ir.ui.view"].browse(imp.get_views([(False, "form")])["views"]["form"]["id"])
+        self.assertIn("lists no registration owned by the Atlas user", view.arch)
+        other.add_cluster(self.values(7))
+        self.assertEqual(len(self.start().line_ids), 1)
+
+    def test_countries_are_refreshed_first_and_an_unknown_ncc_country_is_reported(self):
+        new_country = str(uuid.uuid4())
+        with self.sandbox.store.transaction() as db:
+            db.execute("INSERT INTO term (uuid, vocabulary, name, iso_code, weight) VALUES (?, 'country', ?, 'IS', 99)",
+                       (new_country, "Iceland"))
+        imp = self.start()
+        term = self.env["ncc.atlas.term"].search([("atlas_uuid", "=", new_country)])
+        self.assertEqual((term.name, term.iso_code), ("Iceland", "IS"))
+        self.assertFalse(imp.country_warning, "Luxembourg is an Atlas country")
+
+        unknown = self.env["ncc.atlas.term"].create({"name": "Atlantis", "vocabulary": "country", "iso_code": "XA",
+                                                     "atlas_uuid": str(uuid.uuid4())})
+        self.env["ir.config_parameter"].sudo().set_param("ncc_atlas_connector.country_term_id", unknown.id)
+        imp = self.start()
+        self.assertIn("Atlantis, is a term the Atlas does not know", imp.country_warning)
+        self.assertFalse(unknown.active, "archived: the Atlas no longer lists it")
+
+    def test_case_and_spacing_of_the_registration_number_are_no_conflict(self):
+        company = self.company("Atlas Organisation 000", company_registry="r 000000",
+                               country_id=self.env.ref("base.lu").id)
+        [atlas_uuid] = self.seed(1)
+        imp = self.start()
+        line = self.line(imp, atlas_uuid)
+        self.assertEqual((line.partner_id, line.match_rule, line.issues), (company, "registry", False))
+        imp.action_confirm()
+        self.assertEqual(line.result, "linked")
+        self.assertEqual((company.ncc_sync_state, company.ncc_sync_error), ("synced", False))
+        self.assertEqual(company.company_registry, "r 000000", "kept as the NCC spells it")
+        company._ncc_mark_pending()
+        self.push()
+        self.assertEqual(self.sandbox.count("PATCH", PATCH), 0)
+        again = self.start()
+        again.action_confirm()
+        self.assertEqual(self.line(again, atlas_uuid).result, "unchanged")
+        self.assertEqual(company.ncc_sync_state, "synced")
+
+    # --- as the web client opens it ---------------------------------------------------------------------------
+
+    def test_opened_from_the_menu_as_the_web_client_does(self):
+        uuids = self._seed_refused()
+        manager = new_test_user(self.env, login="menu_manager",
+                                groups="base.group_user,ncc_atlas_connector.group_ncc_manager")
+        menu = self.env.ref("ncc_atlas_connector.menu_ncc_atlas_import")
+        server_action = menu.action.with_user(manager)
+        action = server_action.with_context(server_action.env.context).run()
+        self.assertEqual((action["res_model"], action["type"]), ("ncc.atlas.import", "ir.actions.act_window"))
+        model = self.env[action["res_model"]].with_user(manager).with_context(action.get("context") or {})
+        form = Form(model.browse(action["res_id"]))
+        self.assertEqual(form.state, "draft")
+        index = next(i for i, line in enumerate(form.line_ids._records) if line["atlas_uuid"] == uuids["number"])
+        with form.line_ids.edit(index) as line:
+            self.assertIn("not a valid French SIREN", line.issues)
+            self.assertEqual((line.action, line.left_out_labels), ("skip", "Registration number"))
+        record = form.save()
+        # The row's button, as the web client calls it once the form is saved.
+        self.line(record, uuids["number"]).with_user(manager).action_include()
+        self.assertEqual(self.line(record, uuids["number"]).action, "incomplete")
+        record.action_confirm()
+        self.assertEqual(self.line(record, uuids["number"]).result, "incomplete")
+        self.assertEqual(self.line(record, uuids["main_seat"]).state, "skipped")
 
     def test_only_managers_import(self):
         officer = new_test_user(self.env, login="import_officer",
@@ -384,3 +632,71 @@ class TestAtlasImport(AtlasCase):
         imp = self.Import.browse(self.Import.with_user(manager).action_start()["res_id"])
         imp.with_user(manager).action_confirm()
         self.assertEqual(imp.line_ids.result, "created")
+
+
+@tagged("post_install", "-at_install")
+class TestAtlasImportTour(ImportCase, HttpCase):
+    """In the browser, as a manager: the preview from the menu, what the rules refuse, competing registrations.
+    With NCC_SCREENSHOTS set to a folder, the preview is saved there as a PNG (1440x900)."""
+
+    browser_size = "1440x900"
+
+    def setUp(self):
+        super().setUp()
+        self.manager = new_test_user(self.env, "import_tour_manager", name="Mia Manager",
+                                     groups="base.group_user,ncc_atlas_connector.group_ncc_manager")
+        self.company("Atlas Organisation 001", country_id=self.env.ref("base.lu").id)
+        self.uuids = self._seed_refused()
+        self.twin = self.sandbox.add_cluster(self.values(5, title="atlas organisation 001"))
+
+    def test_manager_previews_and_imports_a_refused_registration_as_incomplete(self):
+        self.start_tour("/odoo", "ncc_atlas_import_tour", login="import_tour_manager")
+        imp = self.Import.search([], limit=1)
+        self.assertEqual((imp.state, imp.confirm_uid), ("done", self.manager))
+        self.assertEqual(self.line(imp, self.uuids["number"]).result, "incomplete")
+        partner = self.linked(self.uuids["number"])
+        self.assertEqual((partner.ncc_stage_id, partner.company_registry), (self.stage("intake"), False))
+        self.assertEqual(self.line(imp, self.uuids["fine"]).result, "created")
+        self.assertFalse(self.linked(self.uuids["main_seat"]), "left out: the manager did not include it")
+        self.assertFalse(self.linked(self.twin) or self.linked(self.uuids["main_seat"]))
+
+    def test_only_managers_reach_the_import_over_json_rpc(self):
+        new_test_user(self.env, "import_rpc_officer", groups="base.group_user,ncc_atlas_connector.group_ncc_officer")
+        new_test_user(self.env, "import_rpc_user", groups="base.group_user")
+        imp = self.start()
+        line = self.line(imp, self.uuids["number"])
+        calls = [
+            ("ncc.atlas.import", "action_start", []),
+            ("ncc.atlas.import", "action_confirm", [imp.ids]),
+            ("ncc.atlas.import.line", "action_include", [line.ids]),
+            ("ncc.atlas.import.line", "read", [line.ids, ["issues", "atlas_values"]]),
+        ]
+        for login in ("import_rpc_officer", "import_rpc_user"):
+            self.authenticate(login, login)
+            for model, method, args in calls:
+                with self.subTest(login=login, method=method), mute_logger("odoo.http"), \
+                        self.assertRaises(JsonRpcException) as refused:
+                    self.make_jsonrpc_request("/web/dataset/call_kw", {
+                        "model": model, "method": method, "args": args, "kwargs": {}})
+                self.assertIn(str(refused.exception), ("odoo.exceptions.AccessError", "odoo.exceptions.UserError"))
+        self.assertTrue(line.excluded, "nothing changed")
+        self.authenticate("import_tour_manager", "import_tour_manager")
+        self.make_jsonrpc_request("/web/dataset/call_kw", {
+            "model": "ncc.atlas.import.line", "method": "action_include", "args": [line.ids], "kwargs": {}})
+        self.assertEqual(line.action, "incomplete")
+
+    def test_preview_screenshot(self):
+        folder = os.environ.get("NCC_SCREENSHOTS")
+        if not folder:
+            self.skipTest("NCC_SCREENSHOTS is not set")
+        original = ChromeBrowser._wait_code_ok
+
+        def wait_then_shoot(browser, *args, **kwargs):
+            result = original(browser, *args, **kwargs)
+            shot = browser._websocket_request("Page.captureScreenshot", params={"format": "png"})
+            Path(folder, "atlas_import_preview.png").write_bytes(base64.b64decode(shot["data"]))
+            return result
+
+        with patch.object(ChromeBrowser, "_wait_code_ok", wait_then_shoot):
+            self.start_tour("/odoo", "ncc_atlas_import_preview_tour", login="import_tour_manager")
+        self.assertTrue(Path(folder, "atlas_import_preview.png").exists())
