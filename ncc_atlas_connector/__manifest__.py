@@ -2,7 +2,7 @@
     "name": "NCC Atlas Connector",
     "summary": "Register, assess and publish EU Cybersecurity Competence Community members, "
     "kept in sync with the ECCC Atlas",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Services",
     "website": "https://github.com/ncc-atlas/ncc_atlas_connector",
     "author": "NCC Atlas Connector contributors",
@@ -23,6 +23,7 @@
         "views/ncc_assessment_stage_views.xml",
         "views/ncc_assessment_check_views.xml",
         "views/ncc_stage_history_views.xml",
+        "views/ncc_decision_views.xml",
         "views/res_partner_assessment_views.xml",
         "views/res_partner_assessment_atlas_views.xml",
         "wizards/ncc_decision_wizard_views.xml",

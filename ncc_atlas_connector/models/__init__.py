@@ -3,7 +3,10 @@ from . import res_partner_guard
 from . import res_partner_registration
 from . import res_partner_representative
 from . import ncc_assessment_stage
+from . import ncc_assessment_round
 from . import ncc_assessment_check
+from . import ncc_decision
+from . import ncc_decision_check
 from . import ncc_stage_history
 from . import res_partner_assessment
 from . import ncc_atlas_sync_log

@@ -11,7 +11,7 @@ CHECK_RESULTS = [
 ]
 PASSED_RESULTS = ("pass", "na")
 STAMP_FIELDS = {"checked_by_id", "checked_date"}
-LINE_STRUCTURE = {"partner_id", "template_id", "required"}
+LINE_STRUCTURE = {"partner_id", "round_id", "template_id", "required"}
 
 
 class NccAssessmentCheckTemplate(models.Model):
@@ -50,6 +50,7 @@ class NccAssessmentCheck(models.Model):
     _rec_name = "name"
 
     partner_id = fields.Many2one("res.partner", "Application", required=True, ondelete="cascade", index=True)
+    round_id = fields.Many2one("ncc.assessment.round", "Round", required=True, ondelete="cascade", index=True)
     template_id = fields.Many2one("ncc.assessment.check.template", "Check template", ondelete="set null", index=True)
     name = fields.Char("Check", required=True)
     sequence = fields.Integer(default=10)
@@ -67,7 +68,7 @@ class NccAssessmentCheck(models.Model):
     checked_date = fields.Datetime("Checked on", readonly=True)
 
     _template_unique = models.Constraint(
-        "UNIQUE(partner_id, template_id)", "Each check appears once on an application."
+        "UNIQUE(round_id, template_id)", "Each check appears once in an application's round."
     )
 
     @api.depends("result")
@@ -92,13 +93,19 @@ class NccAssessmentCheck(models.Model):
                 template = Template.browse(vals.get("template_id") or self.env.context.get("default_template_id"))
                 if template and "required" in vals and bool(vals["required"]) != template.required:
                     raise AccessError(self.env._("Whether a check is required is set on its template, by a manager."))
+        Partner = self.env["res.partner"]
         for vals in vals_list:
             if vals.get("result", "pending") != "pending":
                 vals.update(self._checked_values())
+            if not vals.get("round_id"):  # a line belongs to the application's current round
+                partner = Partner.browse(vals.get("partner_id") or self.env.context.get("default_partner_id"))
+                vals["round_id"] = partner._ncc_current_round().id
         return super().create(vals_list)
 
     def write(self, vals):
         self._check_stamp_untouched(vals)
+        if not self.env.su and self.round_id.filtered(lambda round_: not round_.is_current):
+            raise AccessError(self.env._("The checklist of an earlier round is kept as it stood."))
         if not self.env.su and LINE_STRUCTURE.intersection(vals):
             # what the approval gate counts: a line stays on its application, for its check, required or not
             raise AccessError(self.env._("A checklist line keeps its application, its check and whether it is "
@@ -126,6 +133,15 @@ class NccAssessmentCheck(models.Model):
     def _result_label(self):
         self.ensure_one()
         return dict(self._fields["result"]._description_selection(self.env))[self.result]
+
+    def _ncc_snapshot(self):
+        """The line as a decision keeps it."""
+        self.ensure_one()
+        return {
+            "sequence": self.sequence, "code": self.code, "name": self.name, "required": self.required,
+            "result": self.result, "note": self.note, "checked_by_id": self.checked_by_id.id,
+            "checked_date": self.checked_date,
+        }
 
     def _checked_values(self):
         return {"checked_by_id": self.env.user.id, "checked_date": fields.Datetime.now()}

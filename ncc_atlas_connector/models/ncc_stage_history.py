@@ -13,6 +13,8 @@ class NccStageHistory(models.Model):
     _rec_name = "stage_id"
 
     partner_id = fields.Many2one("res.partner", "Application", required=True, ondelete="cascade", index=True)
+    round_id = fields.Many2one("ncc.assessment.round", "Round", required=True, ondelete="cascade", index=True)
+    round_number = fields.Integer(related="round_id.number", string="Round no.")
     stage_id = fields.Many2one("ncc.assessment.stage", "Stage", required=True, ondelete="restrict", index=True)
     kind = fields.Selection(STAGE_KINDS, required=True)
     previous_stage_id = fields.Many2one("ncc.assessment.stage", "From stage", ondelete="set null")

@@ -1,8 +1,9 @@
+from collections import defaultdict
 from datetime import timedelta
 
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools.misc import clean_context
 
@@ -14,7 +15,14 @@ STAGE_ACTIVITY = "ncc_atlas_connector.mail_activity_type_ncc_stage"
 INFORMATION_ACTIVITY = "ncc_atlas_connector.mail_activity_type_ncc_information"
 
 PRIORITIES = [("0", "Normal"), ("1", "Medium"), ("2", "High"), ("3", "Urgent")]
-DECISIONS = [("approved", "Approved"), ("rejected", "Rejected"), ("revoked", "Revoked")]
+# The values a stage move into the rejected stage carries for the decision it records; never stored as such.
+DECISION_VALUES = ("ncc_decision", "ncc_decision_reason")
+DECISION_TEMPLATES = {
+    "approved": "mail_template_ncc_approved",
+    "rejected": "mail_template_ncc_rejected",
+    "revoked": "mail_template_ncc_revoked",
+    "withdrawn": "mail_template_ncc_withdrawn",
+}
 # Kinds from which an application can be rejected, and from which an approval can be revoked.
 REJECTABLE_KINDS = WORK_KINDS
 REVOCABLE_KINDS = ("approved", "eccc_review", "member")
@@ -58,7 +66,6 @@ class ResPartner(models.Model):
         "Submitted on", copy=False, readonly=True, tracking=True, groups=OFFICER_GROUP
     )
     ncc_stage_entered_date = fields.Datetime("In stage since", copy=False, readonly=True, groups=OFFICER_GROUP)
-    ncc_decision_date = fields.Datetime("Decided on", copy=False, readonly=True, groups=OFFICER_GROUP)
     ncc_deadline = fields.Date(
         "Stage deadline",
         compute="_compute_ncc_deadline",
@@ -77,16 +84,37 @@ class ResPartner(models.Model):
         "Late", compute="_compute_ncc_is_late", search="_search_ncc_is_late", groups=OFFICER_GROUP
     )
     ncc_days_in_stage = fields.Integer("Days in stage", compute="_compute_ncc_days_in_stage", groups=OFFICER_GROUP)
+    # Every decision is a record of its own (ncc.decision); the application's current one is the last of its
+    # current round, and these fields show it.
+    ncc_round_id = fields.Many2one(
+        "ncc.assessment.round", "Current round", copy=False, readonly=True, index="btree_not_null",
+        ondelete="set null", groups=OFFICER_GROUP,
+    )
+    ncc_round_number = fields.Integer(related="ncc_round_id.number", string="Round", groups=OFFICER_GROUP)
+    ncc_round_ids = fields.One2many(
+        "ncc.assessment.round", "partner_id", "Assessment rounds", copy=False, groups=OFFICER_GROUP
+    )
+    ncc_decision_ids = fields.One2many("ncc.decision", "partner_id", "Decisions", copy=False, groups=OFFICER_GROUP)
+    ncc_decision_id = fields.Many2one(
+        "ncc.decision", "Current decision", related="ncc_round_id.decision_id", store=True, copy=False,
+        groups=OFFICER_GROUP,
+    )
     ncc_decision = fields.Selection(
-        DECISIONS, "Decision", copy=False, readonly=True, tracking=True, groups=OFFICER_GROUP
+        related="ncc_decision_id.kind", string="Decision", store=True, copy=False, tracking=True,
+        groups=OFFICER_GROUP,
+    )
+    ncc_decision_date = fields.Datetime(
+        related="ncc_decision_id.date", string="Decided on", store=True, copy=False, groups=OFFICER_GROUP
     )
     ncc_decision_reason = fields.Text(
-        "Reasons for the decision",
+        related="ncc_decision_id.reason",
+        string="Reasons for the decision",
+        store=True,
         copy=False,
         tracking=True,
         groups=OFFICER_GROUP,
-        help="Mandatory for a rejection or a revocation; a refusal or revocation on security grounds must be "
-        "proportionate and reasoned (Art. 8(4) Regulation 2021/887). Sent to the applicant.",
+        help="Mandatory for a rejection, a revocation or a withdrawal; a refusal or revocation on security grounds "
+        "must be proportionate and reasoned (Art. 8(4) Regulation 2021/887). Sent to the applicant.",
     )
     ncc_information_request = fields.Text(
         "Information requested",
@@ -97,7 +125,9 @@ class ResPartner(models.Model):
     )
     ncc_priority = fields.Selection(PRIORITIES, "Priority", default="0", copy=False, groups=OFFICER_GROUP)
     ncc_check_ids = fields.One2many(
-        "ncc.assessment.check", "partner_id", "Checklist", copy=False, groups=OFFICER_GROUP
+        "ncc.assessment.check", "partner_id", "Checklist", copy=False, groups=OFFICER_GROUP,
+        domain=[("round_id.is_current", "=", True)],
+        help="The checklist of the current round; earlier rounds keep theirs.",
     )
     ncc_stage_history_ids = fields.One2many(
         "ncc.stage.history", "partner_id", "Stage history", copy=False, groups=OFFICER_GROUP
@@ -118,14 +148,6 @@ class ResPartner(models.Model):
         help="Being assessed and late, unassigned, with a failed check, with an incomplete registration, or sent "
         "back by the ECCC.",
     )
-
-    @api.constrains("ncc_decision", "ncc_decision_reason")
-    def _check_ncc_decision_reason(self):
-        for partner in self:
-            if partner.ncc_decision in ("rejected", "revoked") and not (partner.ncc_decision_reason or "").strip():
-                raise ValidationError(
-                    self.env._("A rejection or a revocation needs its reasons (%(name)s).", name=partner.display_name)
-                )
 
     # --- computes --------------------------------------------------------------------------------------------------
 
@@ -224,17 +246,29 @@ class ResPartner(models.Model):
 
     # --- stage moves and their gates -------------------------------------------------------------------------------
 
+    def _ncc_pop_decision_values(self, vals):
+        """Take out of ``vals`` the decision values a move into the rejected stage carries (the guard refuses
+        them to anyone but the decision flow)."""
+        self._ncc_check_guarded(vals)
+        return {name: vals.pop(name) for name in DECISION_VALUES if name in vals}
+
     @api.model_create_multi
     def create(self, vals_list):
+        vals_list = [dict(vals) for vals in vals_list]
+        decisions = [self._ncc_pop_decision_values(vals) for vals in vals_list]
         partners = super().create(vals_list)
         Stage = self.env["ncc.assessment.stage"]
         # Created straight into a stage (a form in a kanban column, Odoo's import, the Atlas import): that stage's
         # gates run on the new records, as for a move, and so does everything a move brings.
         # (Read under sudo: colleagues outside the NCC, who lack these fields, create contacts too.)
-        for stage, group in partners.sudo().filtered("ncc_stage_id").grouped("ncc_stage_id").items():
-            group = group.with_env(self.env)
-            group._ncc_check_move(stage.with_env(self.env), {})
-            group._ncc_after_move(stage.with_env(self.env), dict.fromkeys(group, Stage), {})
+        staged = defaultdict(list)
+        for partner, decision in zip(partners.sudo(), decisions, strict=True):
+            if partner.ncc_stage_id:
+                staged[partner.ncc_stage_id, tuple(decision.items())].append(partner.id)
+        for (stage, decision), ids in staged.items():
+            group, stage, decision = self.browse(ids), stage.with_env(self.env), dict(decision)
+            group._ncc_check_move(stage, decision)
+            group._ncc_after_move(stage, dict.fromkeys(group, Stage), decision)
         newcomers = partners.sudo().filtered(
             lambda partner: partner.ncc_is_applicant and not partner.ncc_stage_id).with_env(self.env)
         if newcomers:
@@ -242,6 +276,15 @@ class ResPartner(models.Model):
         return partners
 
     def write(self, vals):
+        vals = dict(vals)
+        decision = self._ncc_pop_decision_values(vals)
+        if decision and not (
+            "ncc_stage_id" in vals
+            and self.env["ncc.assessment.stage"].browse(vals["ncc_stage_id"]).kind == "rejected"
+            and all(partner.ncc_stage_kind != "rejected" for partner in self.sudo())
+        ):
+            raise UserError(self.env._("A decision is recorded with the move into the rejected stage, through "
+                                       "Reject, Revoke or Withdraw."))
         if "ncc_stage_id" not in vals:
             newcomers = self.browse()
             if vals.get("ncc_is_applicant"):
@@ -254,11 +297,11 @@ class ResPartner(models.Model):
             return res
         stage = self.env["ncc.assessment.stage"].browse(vals["ncc_stage_id"])
         moving = self.filtered(lambda partner: partner.ncc_stage_id != stage)
-        moving._ncc_check_move(stage, vals)
+        moving._ncc_check_move(stage, {**vals, **decision})
         previous = {partner: partner.ncc_stage_id for partner in moving}
         res = super().write(vals)
         if moving and stage:
-            moving._ncc_after_move(stage, previous, vals)
+            moving._ncc_after_move(stage, previous, {**vals, **decision})
         elif moving:
             moving._ncc_close_stays()
         if "ncc_assessor_id" in vals:
@@ -294,7 +337,9 @@ class ResPartner(models.Model):
                     "that when the ECCC acts.", stage=stage.name,
                 ))
             for partner in self:
-                if partner.ncc_stage_id and partner.ncc_stage_kind not in WORK_KINDS:
+                # a round that has not moved yet starts from the first stage, whoever started it
+                fresh_round = not partner.sudo().ncc_round_id.stage_history_ids
+                if partner.ncc_stage_id and partner.ncc_stage_kind not in WORK_KINDS and not fresh_round:
                     raise AccessError(env._(
                         "%(name)s has been decided (stage “%(stage)s”): only an NCC manager can move it back.",
                         name=partner.display_name, stage=partner.ncc_stage_id.name,
@@ -334,6 +379,7 @@ class ResPartner(models.Model):
         self._ncc_close_stays(now)
         self.env["ncc.stage.history"].sudo().create([{
             "partner_id": partner.id,
+            "round_id": partner._ncc_current_round().id,
             "stage_id": stage.id,
             "kind": stage.kind,
             "previous_stage_id": previous[partner].id,
@@ -342,31 +388,47 @@ class ResPartner(models.Model):
             "is_system_move": system,
         } for partner in self])
         super(ResPartner, self.sudo()).write({"ncc_stage_entered_date": now})
+        Decision = self.env["ncc.decision"]
         if stage.kind in OFFICER_TARGET_KINDS:
-            decided = self.filtered("ncc_decision")
-            if decided:  # reopened: the earlier decision no longer stands
-                super(ResPartner, decided.sudo()).write(
-                    {"ncc_decision": False, "ncc_decision_date": False, "ncc_decision_reason": False}
-                )
+            decided = self.filtered(lambda partner: partner.sudo().ncc_decision_id)
+            if decided:  # reopened: the earlier decision no longer stands (it stays on record)
+                Decision._ncc_record(decided, "reopened", stage=stage)
             self._ncc_generate_checks()
         elif stage.kind == "approved":
             approved = self.filtered(lambda partner: partner.ncc_decision != "approved")
-            super(ResPartner, approved.sudo()).write({"ncc_decision": "approved", "ncc_decision_date": now})
-            if not system:
-                approved._ncc_notify("mail_template_ncc_approved")
+            approved._ncc_record_decision("approved", stage, notify=not system)
         elif stage.kind == "rejected":
-            for partner in self:
-                decision = vals.get("ncc_decision") or (
-                    partner.ncc_decision if partner.ncc_decision in ("rejected", "revoked") else "rejected")
-                reason = partner.ncc_decision_reason or self.env._("Rejected by the ECCC on the Atlas.")
-                super(ResPartner, partner.sudo()).write(
-                    {"ncc_decision": decision, "ncc_decision_date": now, "ncc_decision_reason": reason}
-                )
-            if not system:
-                for decision, partners in self.grouped("ncc_decision").items():
-                    partners._ncc_notify(
-                        "mail_template_ncc_revoked" if decision == "revoked" else "mail_template_ncc_rejected")
+            kind = vals.get("ncc_decision") or "rejected"
+            # A system move with no decision of the NCC's: the ECCC rejected it on the Atlas.
+            by_atlas = system and not vals.get("ncc_decision")
+            reason = vals.get("ncc_decision_reason") or self.env._("Rejected by the ECCC on the Atlas.")
+            self._ncc_record_decision(kind, stage, reason=reason, origin="atlas" if by_atlas else "ncc",
+                                      notify=not system)
         self._ncc_schedule_stage_activity(stage)
+
+    def _ncc_record_decision(self, kind, stage, reason=False, origin="ncc", notify=True):
+        """Record the decision on these applications, and tell each representative with the kind's email."""
+        template = self.env.ref(f"ncc_atlas_connector.{DECISION_TEMPLATES[kind]}")
+        decisions = self.env["ncc.decision"]._ncc_record(
+            self, kind, reason=reason, origin=origin, stage=stage, template=template if notify else None,
+            user=self.env["res.users"] if origin == "atlas" else None,
+        )
+        if notify:
+            messages = self._ncc_notify(DECISION_TEMPLATES[kind])
+            for decision in decisions:
+                decision.write({"message_ids": [Command.link(m.id) for m in messages[decision.partner_id]]})
+        return decisions
+
+    def _ncc_current_round(self):
+        """The application's current assessment round, the first one started when there is none yet."""
+        self.ensure_one()
+        partner = self.sudo()
+        if not partner.ncc_round_id:
+            first = self.env["ncc.assessment.round"].sudo().create({
+                "partner_id": partner.id, "number": 1, "submitted_date": partner.ncc_submitted_date,
+            })
+            super(ResPartner, partner).write({"ncc_round_id": first.id})
+        return partner.ncc_round_id
 
     def _ncc_close_stays(self, now=None):
         self.env["ncc.stage.history"].sudo().search(
@@ -445,7 +507,10 @@ class ResPartner(models.Model):
                 raise UserError(env._("%(name)s is not an applicant.", name=partner.display_name))
             if partner.ncc_submitted_date:
                 raise UserError(env._("%(name)s has already been submitted.", name=partner.display_name))
-        self.sudo().write({"ncc_submitted_date": fields.Datetime.now()})
+        now = fields.Datetime.now()
+        self.sudo().write({"ncc_submitted_date": now})
+        for partner in self:
+            partner._ncc_current_round().write({"submitted_date": now})
         unstaged = self.filtered(lambda partner: not partner.ncc_stage_id)
         if unstaged:
             unstaged.write({"ncc_stage_id": self._ncc_stage_of_kind("intake").id})
@@ -520,9 +585,46 @@ class ResPartner(models.Model):
             return self._ncc_wizard("revoke")
         return self._ncc_decide("revoked", reason)
 
+    def action_ncc_withdraw(self, reason=None):
+        """Record the applicant's withdrawal (its own request, in writing): the application or registration is
+        closed, withdrawn from the Atlas if it is there, and the representative is told."""
+        self._ncc_require_group(MANAGER_GROUP, self.env._("Only an NCC manager can record a withdrawal."))
+        for partner in self:
+            if not partner.ncc_stage_id or partner.ncc_stage_kind == "rejected":
+                raise UserError(self.env._(
+                    "%(name)s has no open application or registration to withdraw.", name=partner.display_name))
+        if reason is None:
+            return self._ncc_wizard("withdraw")
+        return self._ncc_decide("withdrawn", reason)
+
+    def action_ncc_new_round(self):
+        """The company applies again after a rejection, a withdrawal or a revocation: a new round starts from the
+        first stage with a fresh checklist; the earlier rounds keep theirs, with their history and decisions."""
+        env = self.env
+        self._ncc_require_group(OFFICER_GROUP, env._("Only NCC officers start a new application round."))
+        for partner in self:
+            if partner.ncc_stage_kind != "rejected":
+                raise UserError(env._(
+                    "%(name)s is not rejected, revoked or withdrawn: its application is still open.",
+                    name=partner.display_name,
+                ))
+        Round = env["ncc.assessment.round"].sudo()
+        now = fields.Datetime.now()
+        for partner in self:
+            current = partner._ncc_current_round()
+            current.write({"is_current": False, "date_end": now})
+            new_round = Round.create({
+                "partner_id": partner.id, "number": max(partner.sudo().ncc_round_ids.mapped("number")) + 1,
+                "date_start": now,
+            })
+            super(ResPartner, partner.sudo()).write({"ncc_round_id": new_round.id, "ncc_submitted_date": False})
+        self.invalidate_recordset(["ncc_check_ids"])
+        self.write({"ncc_stage_id": self._ncc_stage_of_kind("intake").id})
+        return True
+
     def _ncc_decide(self, decision, reason):
         if not (reason or "").strip():
-            raise UserError(self.env._("A rejection or a revocation needs its reasons."))
+            raise UserError(self.env._("A rejection, a revocation or a withdrawal needs its reasons."))
         self._ncc_as_acting_user().write({
             "ncc_stage_id": self._ncc_stage_of_kind("rejected").id,
             "ncc_decision": decision,
@@ -539,5 +641,8 @@ class ResPartner(models.Model):
         if "." not in template_xmlid:
             template_xmlid = f"ncc_atlas_connector.{template_xmlid}"
         template = self.env.ref(template_xmlid)
+        messages = {}
         for partner in self.with_context(clean_context(self.env.context)):  # no default_* for the composer
-            partner.message_post_with_source(template, message_type="comment", subtype_xmlid="mail.mt_comment")
+            messages[partner] = partner.message_post_with_source(
+                template, message_type="comment", subtype_xmlid="mail.mt_comment")
+        return messages

@@ -4,8 +4,8 @@ from odoo.exceptions import AccessError
 # Fields of an application that only the addon's own flows write, each under sudo: `readonly=True` binds the form,
 # not a write over RPC. Field -> the flow that writes it.
 GUARDED_FIELDS = {
-    **dict.fromkeys(("ncc_decision", "ncc_decision_reason", "ncc_decision_date"), "decision"),
-    **dict.fromkeys(("ncc_submitted_date", "ncc_stage_entered_date"), "pipeline"),
+    **dict.fromkeys(("ncc_decision", "ncc_decision_reason", "ncc_decision_date", "ncc_decision_id"), "decision"),
+    **dict.fromkeys(("ncc_submitted_date", "ncc_stage_entered_date", "ncc_round_id"), "pipeline"),
     **dict.fromkeys((
         "ncc_atlas_uuid", "ncc_atlas_state", "ncc_atlas_changed", "ncc_atlas_message", "ncc_sync_state",
         "ncc_sync_error", "ncc_synced_at", "ncc_sync_attempts", "ncc_next_attempt", "ncc_synced_values",
@@ -32,8 +32,9 @@ class ResPartner(models.Model):
             return
         env = self.env
         messages = {
-            "decision": env._("Decisions and their reasons are recorded by a manager's Approve, Reject or Revoke."),
-            "pipeline": env._("Submission and stage dates are recorded by the pipeline itself."),
+            "decision": env._(
+                "Decisions and their reasons are recorded by a manager's Approve, Reject, Revoke or Withdraw."),
+            "pipeline": env._("Submission and stage dates and assessment rounds are recorded by the pipeline itself."),
             "sync": env._("The Atlas link and the sync state are kept by the Atlas synchronisation."),
             "computed": env._("Completeness, deadlines and counts are computed from the application itself."),
         }

@@ -5,6 +5,7 @@ MODES = [
     ("request_information", "Request information"),
     ("reject", "Reject the application"),
     ("revoke", "Revoke the registration"),
+    ("withdraw", "Record a withdrawal"),
 ]
 
 
@@ -31,7 +32,7 @@ class NccDecisionWizard(models.TransientModel):
     def action_confirm(self):
         self.ensure_one()
         text = self.text
-        if self.security_grounds and self.mode != "request_information":
+        if self.security_grounds and self.mode in ("reject", "revoke"):
             text = self.env._("Decision on security grounds.") + "\n" + text
         # the wizard's default_* keys must not reach what the decision creates (messages, activities)
         partners = self.partner_ids.with_context(clean_context(self.env.context))
@@ -39,6 +40,8 @@ class NccDecisionWizard(models.TransientModel):
             partners.action_ncc_request_information(message=text)
         elif self.mode == "reject":
             partners.action_ncc_reject(reason=text)
+        elif self.mode == "withdraw":
+            partners.action_ncc_withdraw(reason=text)
         else:
             partners.action_ncc_revoke(reason=text)
         return {"type": "ir.actions.act_window_close"}

@@ -1,0 +1,88 @@
+"""Data moves of the upgrades, kept importable so that tests can run them on crafted rows."""
+
+from odoo import Command, fields
+
+# Before 19.0.1.1.0 an application held one decision in three res.partner columns, which now show the last decision
+# record: the pre-migration copies them into this table before the upgrade recomputes anything.
+LEGACY_DECISIONS = "ncc_legacy_decision"
+NO_REASON = "(No reasons were recorded with this decision.)"
+
+
+def decisions_into_records(env):
+    """Give every application its first assessment round (its checklist and stage history in it), and turn each
+    decision the pre-migration kept aside into a decision record: kind, reasons, date, the manager who took it
+    (from the chatter's tracking), the checklist as it stands. Runs again without doing anything twice."""
+    cr = env.cr
+    env.flush_all()
+    cr.execute("""
+        SELECT p.id, p.ncc_submitted_date, p.create_uid, p.create_date,
+               (SELECT min(h.date_in) FROM ncc_stage_history h WHERE h.partner_id = p.id)
+          FROM res_partner p
+         WHERE p.ncc_round_id IS NULL
+           AND (p.ncc_stage_id IS NOT NULL
+                OR EXISTS (SELECT 1 FROM ncc_assessment_check c WHERE c.partner_id = p.id)
+                OR EXISTS (SELECT 1 FROM ncc_stage_history h WHERE h.partner_id = p.id))
+           AND NOT EXISTS (SELECT 1 FROM ncc_assessment_round r WHERE r.partner_id = p.id)
+    """)
+    rows = cr.fetchall()
+    rounds = env["ncc.assessment.round"].sudo().create([{
+        "partner_id": partner_id,
+        "number": 1,
+        "is_current": True,
+        "date_start": submitted or first_stay or created,
+        "submitted_date": submitted,
+        "started_by_id": create_uid,
+    } for partner_id, submitted, create_uid, created, first_stay in rows])
+    env.flush_all()
+    cr.execute("""
+        UPDATE res_partner p SET ncc_round_id = r.id
+          FROM ncc_assessment_round r
+         WHERE r.partner_id = p.id AND r.is_current AND p.ncc_round_id IS NULL
+    """)
+    for table in ("ncc_assessment_check", "ncc_stage_history"):
+        cr.execute(f"""
+            UPDATE {table} t SET round_id = p.ncc_round_id
+              FROM res_partner p
+             WHERE t.partner_id = p.id AND t.round_id IS NULL AND p.ncc_round_id IS NOT NULL
+        """)
+    env.invalidate_all()
+
+    cr.execute("SELECT to_regclass(%s)", [LEGACY_DECISIONS])
+    if not cr.fetchone()[0]:
+        return rounds, env["ncc.decision"]
+    cr.execute(f"""
+        SELECT l.partner_id, l.kind, l.reason, l.date, p.ncc_stage_id, p.write_date,
+               (SELECT m.create_uid
+                  FROM mail_tracking_value v
+                  JOIN mail_message m ON m.id = v.mail_message_id
+                  JOIN ir_model_fields f ON f.id = v.field_id
+                 WHERE f.model = 'res.partner' AND f.name = 'ncc_decision'
+                   AND m.model = 'res.partner' AND m.res_id = l.partner_id
+                 ORDER BY m.id DESC LIMIT 1)
+          FROM {LEGACY_DECISIONS} l
+          JOIN res_partner p ON p.id = l.partner_id
+         WHERE p.ncc_round_id IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM ncc_decision d WHERE d.partner_id = l.partner_id)
+    """)
+    Partner = env["res.partner"].sudo()
+    values = []
+    for partner_id, kind, reason, date, stage_id, write_date, user_id in cr.fetchall():
+        partner = Partner.browse(partner_id)
+        values.append({
+            "partner_id": partner_id,
+            "round_id": partner.ncc_round_id.id,
+            "kind": kind,
+            "date": date or write_date or fields.Datetime.now(),
+            "user_id": user_id,
+            "origin": "migration",
+            "reason": reason or (NO_REASON if kind != "approved" else False),
+            "stage_id": stage_id,
+            "check_ids": [Command.create(line._ncc_snapshot()) for line in partner.ncc_check_ids],
+        })
+    decisions = env["ncc.decision"].sudo().create(values)
+    env.flush_all()
+    return rounds, decisions
+
+
+def drop_legacy_decisions(cr):
+    cr.execute(f"DROP TABLE IF EXISTS {LEGACY_DECISIONS}")
