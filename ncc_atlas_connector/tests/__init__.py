@@ -15,4 +15,5 @@ from . import test_spreadsheet_import
 from . import test_atlas_first_link
 from . import test_atlas_read_back
 from . import test_access_rpc
+from . import test_decisions
 from . import test_atlas_jobs

@@ -160,8 +160,9 @@ class TestAssessmentGates(AssessmentCase):
             as_manager.write({"ncc_stage_id": self.stages["rejected"].id})
         with self.assertRaisesRegex(UserError, "needs its reasons"):
             as_manager.action_ncc_reject(reason="   ")
-        with self.assertRaisesRegex(ValidationError, "needs its reasons"):
-            applicant.write({"ncc_decision": "rejected", "ncc_decision_reason": False})
+        with self.assertRaisesRegex(ValidationError, "needs its reasons"):  # the record itself insists
+            self.env["ncc.decision"].sudo().create({"partner_id": applicant.id, "round_id": applicant.ncc_round_id.id,
+                                                    "kind": "rejected", "reason": False})
         action = as_manager.action_ncc_reject()
         self.assertEqual(action["res_model"], "ncc.decision.wizard", "without reasons, the button asks for them")
         self.assertEqual(applicant.ncc_stage_id, self.stages["expertise"])
