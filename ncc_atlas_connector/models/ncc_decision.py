@@ -67,7 +67,7 @@ class NccDecision(models.Model):
                 "partner_id": partner.id,
                 "round_id": partner._ncc_current_round().id,
                 "kind": kind,
-                "user_id": (user or self.env.user).id,
+                "user_id": (self.env.user if user is None else user).id,
                 "origin": origin,
                 "reason": reason or False,
                 "stage_id": (stage or partner.ncc_stage_id).id,

@@ -160,9 +160,11 @@ class TestAssessmentGates(AssessmentCase):
             as_manager.write({"ncc_stage_id": self.stages["rejected"].id})
         with self.assertRaisesRegex(UserError, "needs its reasons"):
             as_manager.action_ncc_reject(reason="   ")
-        with self.assertRaisesRegex(ValidationError, "needs its reasons"):  # the record itself insists
+        # the decision record itself insists on reasons
+        with self.assertRaisesRegex(ValidationError, "needs its reasons"), self.env.cr.savepoint():
             self.env["ncc.decision"].sudo().create({"partner_id": applicant.id, "round_id": applicant.ncc_round_id.id,
                                                     "kind": "rejected", "reason": False})
+        self.assertFalse(applicant.ncc_decision)
         action = as_manager.action_ncc_reject()
         self.assertEqual(action["res_model"], "ncc.decision.wizard", "without reasons, the button asks for them")
         self.assertEqual(applicant.ncc_stage_id, self.stages["expertise"])
