@@ -9,10 +9,12 @@ from . import ncc_decision
 from . import ncc_decision_check
 from . import ncc_stage_history
 from . import res_partner_assessment
+from . import res_partner_revalidation
 from . import ncc_atlas_sync_log
 from . import res_partner_atlas
 from . import ncc_atlas_sync
 from . import res_config_settings
+from . import res_config_settings_revalidation
 from . import ncc_spreadsheet_import
 from . import ncc_atlas_import
 from . import ncc_atlas_import_line

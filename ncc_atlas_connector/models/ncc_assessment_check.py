@@ -11,7 +11,7 @@ CHECK_RESULTS = [
 ]
 PASSED_RESULTS = ("pass", "na")
 STAMP_FIELDS = {"checked_by_id", "checked_date"}
-LINE_STRUCTURE = {"partner_id", "round_id", "template_id", "required"}
+LINE_STRUCTURE = {"partner_id", "round_id", "template_id", "required", "revalidation"}
 
 
 class NccAssessmentCheckTemplate(models.Model):
@@ -38,6 +38,10 @@ class NccAssessmentCheckTemplate(models.Model):
         default=True,
         help="A required check must be passed (or not applicable) before the application can be approved.",
     )
+    revalidation = fields.Boolean(
+        "Re-validation check",
+        help="Part of the periodic re-validation of members, not of the assessment of an application.",
+    )
     active = fields.Boolean(default=True)
 
 
@@ -59,6 +63,7 @@ class NccAssessmentCheck(models.Model):
     legal_basis = fields.Char(related="template_id.legal_basis")
     stage_id = fields.Many2one("ncc.assessment.stage", "Stage", ondelete="set null")
     required = fields.Boolean(default=True)
+    revalidation = fields.Boolean("Re-validation check", readonly=True)
     result = fields.Selection(CHECK_RESULTS, default="pending", required=True)
     is_passed = fields.Boolean(compute="_compute_is_passed", store=True, help="Passed or not applicable.")
     note = fields.Text(help="The officer's finding, and the reasons when the check fails.")
@@ -91,8 +96,10 @@ class NccAssessmentCheck(models.Model):
             Template = self.env["ncc.assessment.check.template"]
             for vals in vals_list:
                 template = Template.browse(vals.get("template_id") or self.env.context.get("default_template_id"))
-                if template and "required" in vals and bool(vals["required"]) != template.required:
-                    raise AccessError(self.env._("Whether a check is required is set on its template, by a manager."))
+                if template and any(name in vals and bool(vals[name]) != template[name]
+                                    for name in ("required", "revalidation")):
+                    raise AccessError(self.env._("Whether a check is required, and whether it belongs to the "
+                                                 "re-validation, is set on its template, by a manager."))
         Partner = self.env["res.partner"]
         for vals in vals_list:
             if vals.get("result", "pending") != "pending":
@@ -156,4 +163,5 @@ class NccAssessmentCheck(models.Model):
             "code": template.code,
             "stage_id": template.stage_id.id,
             "required": template.required,
+            "revalidation": template.revalidation,
         }

@@ -72,6 +72,8 @@ class NccDecision(models.Model):
                 "reason": reason or False,
                 "stage_id": (stage or partner.ncc_stage_id).id,
                 "template_id": template and template.id,
-                "check_ids": [fields.Command.create(line._ncc_snapshot()) for line in partner.ncc_check_ids],
+                # a member's re-validation checklist too: what a revocation from re-validation rests on
+                "check_ids": [fields.Command.create(line._ncc_snapshot())
+                              for line in partner.ncc_check_ids | partner.ncc_revalidation_check_ids],
             })
         return self.sudo().create(values)

@@ -126,8 +126,9 @@ class ResPartner(models.Model):
     ncc_priority = fields.Selection(PRIORITIES, "Priority", default="0", copy=False, groups=OFFICER_GROUP)
     ncc_check_ids = fields.One2many(
         "ncc.assessment.check", "partner_id", "Checklist", copy=False, groups=OFFICER_GROUP,
-        domain=[("round_id.is_current", "=", True)],
-        help="The checklist of the current round; earlier rounds keep theirs.",
+        domain=[("round_id.is_current", "=", True), ("revalidation", "=", False)],
+        help="The checklist of the current round; earlier rounds keep theirs, and the re-validation of a member "
+        "has its own.",
     )
     ncc_stage_history_ids = fields.One2many(
         "ncc.stage.history", "partner_id", "Stage history", copy=False, groups=OFFICER_GROUP
@@ -355,7 +356,8 @@ class ResPartner(models.Model):
 
     def _ncc_check_approvable(self):
         """The approval gate: a complete registration and every required check passed (or not applicable)."""
-        templates = self.env["ncc.assessment.check.template"].search([("required", "=", True)])
+        templates = self.env["ncc.assessment.check.template"].search(
+            [("required", "=", True), ("revalidation", "=", False)])
         for partner in self:
             problems = []
             if not partner.ncc_registration_complete:
@@ -473,8 +475,9 @@ class ResPartner(models.Model):
                 partner._ncc_schedule_stage_activity(partner.ncc_stage_id)
 
     def _ncc_generate_checks(self):
-        """Add the checklist lines this application lacks, one per active check template."""
-        templates = self.env["ncc.assessment.check.template"].search([])
+        """Add the checklist lines this application lacks, one per active check template (of the assessment, not
+        of the re-validation)."""
+        templates = self.env["ncc.assessment.check.template"].search([("revalidation", "=", False)])
         Check = self.env["ncc.assessment.check"].sudo()
         Check.create([
             Check._values_from_template(template, partner)

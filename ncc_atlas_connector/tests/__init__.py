@@ -17,3 +17,4 @@ from . import test_atlas_read_back
 from . import test_access_rpc
 from . import test_decisions
 from . import test_atlas_jobs
+from . import test_revalidation
