@@ -4,6 +4,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
+from odoo.tools import format_date
 
 from .res_partner_assessment import MANAGER_GROUP, OFFICER_GROUP
 
@@ -139,7 +140,7 @@ class ResPartner(models.Model):
                     note=Markup("<p>%s</p>") % self.env._(
                         "Member since %(since)s: check that it still meets the criteria, then record the "
                         "re-validation as passed or have a manager revoke the registration.",
-                        since=partner.ncc_member_since or "-"),
+                        since=format_date(self.env, partner.ncc_member_since) or "-"),
                     user_id=user.id,
                 )
         super(ResPartner, self.sudo()).write({"ncc_revalidation_started_date": today})

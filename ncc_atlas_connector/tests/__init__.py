@@ -18,3 +18,4 @@ from . import test_access_rpc
 from . import test_decisions
 from . import test_atlas_jobs
 from . import test_revalidation
+from . import test_revalidation_tour
