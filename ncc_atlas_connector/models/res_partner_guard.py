@@ -6,6 +6,7 @@ from odoo.exceptions import AccessError
 GUARDED_FIELDS = {
     **dict.fromkeys(("ncc_decision", "ncc_decision_reason", "ncc_decision_date", "ncc_decision_id"), "decision"),
     **dict.fromkeys(("ncc_submitted_date", "ncc_stage_entered_date", "ncc_round_id"), "pipeline"),
+    **dict.fromkeys(("ncc_revalidated_date", "ncc_revalidation_started_date"), "revalidation"),
     **dict.fromkeys((
         "ncc_atlas_uuid", "ncc_atlas_state", "ncc_atlas_changed", "ncc_atlas_message", "ncc_sync_state",
         "ncc_sync_error", "ncc_synced_at", "ncc_sync_attempts", "ncc_next_attempt", "ncc_synced_values",
@@ -35,6 +36,8 @@ class ResPartner(models.Model):
             "decision": env._(
                 "Decisions and their reasons are recorded by a manager's Approve, Reject, Revoke or Withdraw."),
             "pipeline": env._("Submission and stage dates and assessment rounds are recorded by the pipeline itself."),
+            "revalidation": env._("Re-validation dates are recorded by the re-validation job and an officer's "
+                                  "“Re-validation passed”."),
             "sync": env._("The Atlas link and the sync state are kept by the Atlas synchronisation."),
             "computed": env._("Completeness, deadlines and counts are computed from the application itself."),
         }

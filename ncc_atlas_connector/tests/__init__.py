@@ -19,3 +19,4 @@ from . import test_decisions
 from . import test_atlas_jobs
 from . import test_revalidation
 from . import test_revalidation_tour
+from . import test_revalidation_access
