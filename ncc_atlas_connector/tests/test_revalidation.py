@@ -3,6 +3,7 @@ there reaching the Atlas as ``to_be_rejected``."""
 
 import contextlib
 from datetime import datetime, time
+from unittest.mock import patch
 
 from dateutil.relativedelta import relativedelta
 
@@ -10,6 +11,7 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, new_test_user, tagged
 
+from ..models import res_partner_revalidation
 from .assessment_common import REF, AssessmentCase
 from .atlas_common import AtlasCase
 
@@ -96,6 +98,18 @@ class TestRevalidation(RevalidationMixin, AssessmentCase):
         self.assertEqual(len(self.activities(partner)), 1)
         self.assertEqual(len(partner.ncc_revalidation_check_ids), 4)
         self.assertEqual(len(partner.sudo().ncc_check_ids), 18, "the assessment's checklist is untouched")
+
+    def test_one_batch_per_call_until_none_remain(self):
+        members = self.member(self.limit) | self.member(self.limit) | self.member(self.limit)
+        with patch.object(res_partner_revalidation, "BATCH_SIZE", 2), \
+                patch.object(type(self.env["ir.cron"]), "_commit_progress", autospec=True,
+                             side_effect=type(self.env["ir.cron"])._commit_progress) as progress:
+            self.run_revalidation_cron()
+        self.assertEqual([call.kwargs["remaining"] for call in progress.call_args_list], [1, 0],
+                         "two batches, each committed with what remains")
+        self.assertTrue(all(members.mapped("ncc_revalidation_started_date")))
+        self.assertEqual(len(members.activity_ids.filtered(
+            lambda act: act.activity_type_id == self.env.ref(ACTIVITY))), 3)
 
     def test_zero_years_means_no_revalidation(self):
         partner = self.member(self.limit - relativedelta(years=5))
