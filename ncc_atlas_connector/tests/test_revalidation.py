@@ -193,6 +193,11 @@ class TestRevalidationAtlas(RevalidationMixin, AtlasCase):
         self.assertEqual(partner.ncc_stage_kind, "rejected")
         self.assertEqual(partner.ncc_decision, "revoked")
         self.assertIn("struck off", partner.ncc_decision_reason)
+        decision = partner.ncc_decision_id
+        self.assertEqual((decision.kind, decision.user_id), ("revoked", self.manager))
+        kept = decision.check_ids.filtered(lambda line: line.code == "R1")
+        self.assertEqual((kept.result, kept.note), ("fail", "Struck off the register in 2026."),
+                         "the decision keeps the re-validation checklist it rests on")
         self.assertFalse(self.activities(partner), "the re-validation is closed")
         self.assertFalse(partner.ncc_revalidation_started_date)
         mail = self.env["mail.mail"].search([("model", "=", "res.partner"), ("res_id", "=", partner.id),
