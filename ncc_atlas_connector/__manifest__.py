@@ -32,6 +32,8 @@
         "data/ncc_revalidation_data.xml",
         "views/ncc_atlas_sync_log_views.xml",
         "views/res_partner_atlas_views.xml",
+        "data/ncc_privacy_notice_data.xml",
+        "views/ncc_privacy_notice_views.xml",
         "views/res_config_settings_views.xml",
         "views/res_partner_revalidation_views.xml",
         "wizards/ncc_atlas_wizard_views.xml",

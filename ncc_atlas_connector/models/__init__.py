@@ -18,3 +18,7 @@ from . import res_config_settings_revalidation
 from . import ncc_spreadsheet_import
 from . import ncc_atlas_import
 from . import ncc_atlas_import_line
+from . import ncc_privacy_notice
+from . import ncc_consent_evidence
+from . import res_partner_consent
+from . import res_partner_retention

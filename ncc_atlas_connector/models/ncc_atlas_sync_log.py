@@ -1,5 +1,6 @@
 import contextlib
 import logging
+import re
 from datetime import timedelta
 
 from psycopg2.errors import ForeignKeyViolation
@@ -12,6 +13,21 @@ from .atlas_mapping import OUTCOME_SELECTION as OUTCOMES
 from .atlas_mapping import PARAM_PREFIX
 
 _logger = logging.getLogger(__name__)
+
+# Attributes that carry personal data: masked in the excerpts when they are written, as the error and the shape of
+# the exchange are what troubleshooting needs.
+PERSONAL_ATTRIBUTES = ("field_first_name", "field_family_name", "field_e_mail", "field_position",
+                       "field_representative_phone_numbe", "field_general_contact_e_mail", "field_phone_number")
+_PERSONAL_VALUE = re.compile(r'("(?:%s)"\s*:\s*)"(?:[^"\\]|\\.)*(?:"|\Z)' % "|".join(PERSONAL_ATTRIBUTES))
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+MASK = "***"
+
+
+def mask_personal_data(text):
+    """The excerpt with the contact person's names, emails and phones masked (also in a cut, invalid JSON)."""
+    if not text:
+        return text
+    return _EMAIL.sub(MASK, _PERSONAL_VALUE.sub(r'\1"%s"' % MASK, text))
 
 
 class NccAtlasSyncLog(models.Model):
@@ -66,9 +82,9 @@ class NccAtlasSyncLog(models.Model):
             "status": ex.status or 0,
             "duration_ms": round(ex.duration_ms or 0),
             "outcome": ex.outcome if ex.outcome in dict(OUTCOMES) else "error",
-            "error": ex.error or False,
-            "request_excerpt": ex.request_excerpt or False,
-            "response_excerpt": ex.response_excerpt or False,
+            "request_excerpt": mask_personal_data(ex.request_excerpt) or False,
+            "response_excerpt": mask_personal_data(ex.response_excerpt) or False,
+            "error": mask_personal_data(ex.error) or False,
             "recorded": recorded,
         }
 

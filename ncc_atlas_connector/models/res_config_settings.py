@@ -38,13 +38,24 @@ class ResConfigSettings(models.TransientModel):
     ncc_atlas_send_country = fields.Boolean("Send the country relationship",
                                             config_parameter=PARAM + "send_country")
     ncc_atlas_log_days = fields.Integer("Keep sync log (days)", default=90, config_parameter=PARAM + "log_days")
+    ncc_retention_closed_months = fields.Integer(
+        "Erase contact persons of closed applications after (months)", default=24,
+        config_parameter=PARAM + "retention_closed_months",
+        help="Rejected and withdrawn applications: their contact person's personal data are anonymised this many "
+             "months after the decision, as the NCC's data-protection notice says.")
+    ncc_retention_unconfirmed_days = fields.Integer(
+        "Erase unconfirmed portal submissions after (days)", default=30,
+        config_parameter=PARAM + "retention_unconfirmed_days",
+        help="Submissions whose sender never confirmed them. Applies once applications come in through a portal.")
 
-    @api.constrains("ncc_atlas_batch_size", "ncc_atlas_interval", "ncc_atlas_timeout", "ncc_atlas_log_days")
+    @api.constrains("ncc_atlas_batch_size", "ncc_atlas_interval", "ncc_atlas_timeout", "ncc_atlas_log_days",
+                    "ncc_retention_closed_months", "ncc_retention_unconfirmed_days")
     def _check_ncc_atlas_numbers(self):
         for settings in self:
             if min(settings.ncc_atlas_batch_size, settings.ncc_atlas_interval, settings.ncc_atlas_timeout,
-                   settings.ncc_atlas_log_days) < 1:
-                raise ValidationError(_("Batch size, interval, timeout and log retention must be at least 1."))
+                   settings.ncc_atlas_log_days, settings.ncc_retention_closed_months,
+                   settings.ncc_retention_unconfirmed_days) < 1:
+                raise ValidationError(_("Batch size, interval, timeout and retention periods must be at least 1."))
 
     @api.model
     def _get_classified_fields(self, fnames=None):

@@ -1,0 +1,151 @@
+"""Personal data: consent evidence of the declarations, retention of closed applications, masked log excerpts."""
+
+import contextlib
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import fields
+from odoo.tests import Form, tagged
+
+from odoo.addons.ncc_atlas_connector.models.res_partner_retention import ANONYMOUS_NAME
+
+from .atlas_common import AtlasCase
+from .registration_common import RegistrationCase
+from .test_atlas_import import TestAtlasImport
+
+
+@tagged("post_install", "-at_install")
+class TestConsentEvidence(RegistrationCase):
+    def test_a_declaration_change_records_its_date_and_the_notice_shown(self):
+        notice = self.env.ref("ncc_atlas_connector.ncc_privacy_notice_v1")
+        newer = self.env["ncc.privacy.notice"].create({"version": "2.0", "text": "<p>New notice</p>"})
+        company = self.create_applicant(ncc_data_sharing_consent=False)
+        given = company.ncc_consent_evidence_ids
+        self.assertEqual(len(given), 4, "each declaration given at creation has its evidence")
+        self.assertEqual(given.notice_id, newer, "the version in force today was shown")
+        self.assertEqual(set(given.mapped("source")), {"odoo"})
+        self.assertEqual(company.ncc_consent_state, "local")
+        with Form(company) as form:
+            form.ncc_data_sharing_consent = True
+        evidence = company.ncc_consent_evidence_ids - given
+        self.assertEqual((evidence.declaration, evidence.given, evidence.user_id), (
+            "ncc_data_sharing_consent", True, self.env.user))
+        self.assertEqual(evidence.notice_id, newer)
+        self.assertLessEqual(fields.Datetime.now() - evidence.date, timedelta(minutes=1))
+        company.write({"ncc_form_completed": False})
+        self.assertFalse(company.ncc_consent_evidence_ids.sorted("id")[-1].given, "taking one back is evidence too")
+        company.write({"name": "Renamed"})
+        self.assertEqual(len(company.ncc_consent_evidence_ids), 6, "other changes record nothing")
+        self.assertNotEqual(notice, newer)
+
+    def test_notice_versions_readable_by_officers_editable_by_managers(self):
+        Notice = self.env["ncc.privacy.notice"]
+        self.assertTrue(Notice.search([("version", "=", "1.0")]).text, "seeded with the template's notice")
+        self.assertTrue(Notice.has_access("read") if hasattr(Notice, "has_access") else True)
+        officer = self.env["res.users"].create({
+            "name": "Officer", "login": "notice_officer",
+            "group_ids": [(6, 0, self.env.ref("ncc_atlas_connector.group_ncc_officer").ids)],
+        })
+        manager = self.env["res.users"].create({
+            "name": "Manager", "login": "notice_manager",
+            "group_ids": [(6, 0, self.env.ref("ncc_atlas_connector.group_ncc_manager").ids)],
+        })
+        self.assertTrue(Notice.with_user(officer).search([]))
+        self.assertFalse(Notice.with_user(officer).has_access("write"))
+        self.assertTrue(Notice.with_user(manager).has_access("write"))
+        self.assertFalse(self.env["ncc.consent.evidence"].with_user(manager).has_access("write"),
+                         "evidence is never edited")
+
+
+@tagged("post_install", "-at_install")
+class TestImportedConsent(AtlasCase):
+    values = TestAtlasImport.values
+    seed = TestAtlasImport.seed
+    start = TestAtlasImport.start
+    linked = TestAtlasImport.linked
+    import_all = TestAtlasImport.import_all
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Import = cls.env["ncc.atlas.import"]
+
+    def test_imported_registrations_have_no_local_consent_evidence(self):
+        uuids = self.seed(2)
+        self.import_all()
+        for atlas_uuid in uuids:
+            partner = self.linked(atlas_uuid)
+            self.assertTrue(partner.ncc_data_sharing_consent, "the Atlas's value is kept")
+            self.assertEqual(partner.ncc_consent_state, "missing")
+            evidence = partner.ncc_consent_evidence_ids
+            self.assertTrue(evidence)
+            self.assertEqual(set(evidence.mapped("source")), {"atlas"})
+            self.assertFalse(evidence.notice_id, "no notice was shown here")
+
+
+@tagged("post_install", "-at_install")
+class TestRetention(AtlasCase):
+    def autovacuum(self):
+        """Odoo's daily autovacuum job, through the cron runner, as a cron worker runs it."""
+        cron = self.env.ref("base.autovacuum_job")
+        mode = contextlib.nullcontext() if type(self)._registry_patched else self.enter_registry_test_mode()
+        with mode:
+            result = cron.method_direct_trigger()
+        self.env.invalidate_all()
+        self.assertIs(result, True)
+
+    def closed(self, name, decision, age):
+        """An application decided ``age`` (a relativedelta) ago."""
+        company = self.create_applicant(name=name)
+        company.sudo().write({"ncc_decision": decision, "ncc_decision_reason": "Not established in the Member State.",
+                              "ncc_decision_date": fields.Datetime.now() - age})
+        return company
+
+    def test_closed_applications_past_the_limit_lose_their_contact_person(self):
+        self.env["ir.config_parameter"].sudo().set_param("ncc_atlas_connector.retention_closed_months", 24)
+        past = self.closed("Past Applicant", "rejected", relativedelta(months=24, days=1))
+        before = self.closed("Recent Applicant", "rejected", relativedelta(months=24, days=-1))
+        approved = self.closed("Approved Applicant", "approved", relativedelta(months=24, days=1))
+        representative = past.ncc_representative_id
+        kept = {p: (p.ncc_representative_id.name, p.ncc_representative_id.email) for p in (before, approved)}
+        self.autovacuum()
+        representative = representative.with_context(active_test=False)
+        self.assertEqual(representative.name, ANONYMOUS_NAME)
+        self.assertFalse(representative.email or representative.phone or representative.function
+                         or representative.ncc_first_name or representative.ncc_family_name)
+        self.assertFalse(representative.active)
+        self.assertFalse(past.ncc_representative_id)
+        self.assertEqual(past.name, "Past Applicant", "the company's own data stay")
+        self.assertTrue(past.ncc_personal_data_erased_date)
+        self.assertEqual(len(past.message_ids.filtered(lambda m: "Retention" in (m.body or ""))), 1)
+        for company, data in kept.items():
+            self.assertEqual((company.ncc_representative_id.name, company.ncc_representative_id.email), data)
+            self.assertFalse(company.ncc_personal_data_erased_date)
+        # A second run changes nothing.
+        stamp, messages = past.ncc_personal_data_erased_date, len(past.message_ids)
+        self.autovacuum()
+        self.assertEqual((past.ncc_personal_data_erased_date, len(past.message_ids)), (stamp, messages))
+        self.assertEqual(before.ncc_representative_id.name, kept[before][0])
+
+    def test_a_contact_person_who_is_also_a_user_keeps_the_record(self):
+        company = self.closed("Business Partner", "rejected", relativedelta(months=25))
+        representative = company.ncc_representative_id
+        self.env["res.users"].create({"name": representative.name, "login": "ana_user",
+                                      "partner_id": representative.id})
+        self.autovacuum()
+        self.assertEqual(representative.name, "Ana García López")
+        self.assertEqual(representative.email, "ana.garcia@kirchberg-secure.example.eu")
+        self.assertFalse(representative.ncc_is_representative, "only the application's data are removed")
+        self.assertTrue(company.ncc_personal_data_erased_date)
+
+    def test_sync_log_excerpts_are_masked_when_written(self):
+        company = self.approved_applicant()
+        self.push()
+        log = self.env["ncc.atlas.sync.log"].search([("partner_id", "=", company.id), ("request_excerpt", "!=", False)])
+        self.assertTrue(log)
+        text = " ".join(log.mapped("request_excerpt") + [r or "" for r in log.mapped("response_excerpt")])
+        for personal in ("Ana", "García", "ana.garcia@", "+352 20 12 34 99", "info@kirchberg"):
+            self.assertNotIn(personal, text)
+        self.assertIn("Kirchberg Secure Systems", text, "what troubleshooting needs stays")
+        self.assertIn('"field_e_mail":"***"', text.replace(" ", ""))
