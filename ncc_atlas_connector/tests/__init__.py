@@ -20,3 +20,5 @@ from . import test_atlas_jobs
 from . import test_revalidation
 from . import test_revalidation_tour
 from . import test_revalidation_access
+from . import test_personal_data
+from . import test_personal_data_screens
