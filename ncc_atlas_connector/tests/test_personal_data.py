@@ -96,10 +96,22 @@ class TestRetention(AtlasCase):
         self.assertIs(result, True)
 
     def closed(self, name, decision, age):
-        """An application decided ``age`` (a relativedelta) ago."""
+        """An application decided through the decision flow ``age`` (a relativedelta) ago."""
         company = self.create_applicant(name=name)
-        company.sudo().write({"ncc_decision": decision, "ncc_decision_reason": "Not established in the Member State.",
-                              "ncc_decision_date": fields.Datetime.now() - age})
+        company.action_ncc_submit()
+        if decision == "approved":
+            self.approve(company)
+        elif decision == "withdrawn":
+            company.action_ncc_withdraw(reason="The applicant asked in writing.")
+        else:
+            company.action_ncc_reject(reason="Not established in the Member State.")
+        # Backdated as time would have it (decisions are never rewritten through the ORM).
+        decided = fields.Datetime.now() - age
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE ncc_decision SET date = %s WHERE partner_id = %s", (decided, company.id))
+        self.env.cr.execute("UPDATE res_partner SET ncc_decision_date = %s WHERE id = %s", (decided, company.id))
+        self.env.invalidate_all()
+        self.assertEqual(company.ncc_decision, decision)
         return company
 
     def test_closed_applications_past_the_limit_lose_their_contact_person(self):
@@ -107,6 +119,8 @@ class TestRetention(AtlasCase):
         past = self.closed("Past Applicant", "rejected", relativedelta(months=24, days=1))
         before = self.closed("Recent Applicant", "rejected", relativedelta(months=24, days=-1))
         approved = self.closed("Approved Applicant", "approved", relativedelta(months=24, days=1))
+        withdrawn = self.closed("Withdrawn Applicant", "withdrawn", relativedelta(months=24, days=1))
+        withdrawn_contact = withdrawn.ncc_representative_id
         representative = past.ncc_representative_id
         kept = {p: (p.ncc_representative_id.name, p.ncc_representative_id.email) for p in (before, approved)}
         self.autovacuum()
@@ -118,6 +132,7 @@ class TestRetention(AtlasCase):
         self.assertFalse(past.ncc_representative_id)
         self.assertEqual(past.name, "Past Applicant", "the company's own data stay")
         self.assertTrue(past.ncc_personal_data_erased_date)
+        self.assertEqual(withdrawn_contact.with_context(active_test=False).name, ANONYMOUS_NAME)
         self.assertEqual(len(past.message_ids.filtered(lambda m: "Retention" in (m.body or ""))), 1)
         for company, data in kept.items():
             self.assertEqual((company.ncc_representative_id.name, company.ncc_representative_id.email), data)
