@@ -38,6 +38,11 @@ class ResConfigSettings(models.TransientModel):
     ncc_atlas_send_country = fields.Boolean("Send the country relationship",
                                             config_parameter=PARAM + "send_country")
     ncc_atlas_log_days = fields.Integer("Keep sync log (days)", default=90, config_parameter=PARAM + "log_days")
+    ncc_security_authority_id = fields.Many2one(
+        "res.partner", "Competent authority", config_parameter=PARAM + "security_authority_id",
+        help="The national authority to which officers refer applications for an assessment on security grounds "
+        "(Art. 8(4) Regulation 2021/887).",
+    )
 
     @api.constrains("ncc_atlas_batch_size", "ncc_atlas_interval", "ncc_atlas_timeout", "ncc_atlas_log_days")
     def _check_ncc_atlas_numbers(self):

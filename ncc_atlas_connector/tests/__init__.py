@@ -20,3 +20,4 @@ from . import test_atlas_jobs
 from . import test_revalidation
 from . import test_revalidation_tour
 from . import test_revalidation_access
+from . import test_security_referral
