@@ -21,3 +21,4 @@ from . import test_revalidation
 from . import test_revalidation_tour
 from . import test_revalidation_access
 from . import test_security_referral
+from . import test_security_referral_tour

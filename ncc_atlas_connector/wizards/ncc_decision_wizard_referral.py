@@ -10,7 +10,8 @@ class NccDecisionWizard(models.TransientModel):
         compute="_compute_security_objection",
         help="The competent authority objected to one of these applications on security grounds.",
     )
-    security_grounds = fields.Boolean(compute="_compute_security_grounds", store=True, readonly=False)
+    security_grounds = fields.Boolean(
+        "On security grounds", compute="_compute_security_grounds", store=True, readonly=False)
     security_reasoning = fields.Text(
         "Security grounds and proportionality",
         help="Which security grounds the refusal rests on, how the authority's objection was weighed, and why "
