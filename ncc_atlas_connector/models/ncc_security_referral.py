@@ -106,6 +106,7 @@ class NccSecurityReferral(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        self.check_access("create")  # who may refer at all, before anything is said about the application
         if not self.env.su:
             context_defaults = {key[8:] for key in self.env.context if key.startswith("default_")}
             names = {name for vals in vals_list for name in vals} | context_defaults

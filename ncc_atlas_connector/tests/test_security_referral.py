@@ -111,6 +111,7 @@ class TestSecurityReferral(ReferralMixin, AssessmentCase):
             applicant.with_user(self.manager).action_ncc_approve()
         with self.assertRaises(AccessError):
             referral.with_user(self.officer).write({"outcome": "no_objection"})
+        referral.with_user(self.manager).write({"outcome_note": "Control by a sanctioned entity, confirmed."})
         manager = applicant.with_user(self.manager)
         with self.assertRaisesRegex(UserError, "100 characters at least"):
             manager.action_ncc_reject(reason="Security grounds.")
@@ -163,6 +164,16 @@ class TestSecurityReferral(ReferralMixin, AssessmentCase):
                 with self.assertRaisesRegex(ValidationError, message):
                     referral.with_user(self.officer).write(vals)
                     referral.flush_recordset()
+
+    def test_a_manager_corrects_a_recorded_answer(self):
+        applicant = self.ready_for_decision()
+        referral = self.refer(applicant)
+        self.record(referral, "objection")
+        self.record(referral, "no_objection", user=self.manager)
+        self.assertEqual((referral.outcome, referral.outcome_recorded_by_id), ("no_objection", self.manager))
+        self.assertEqual(self.security_line(applicant).result, "pending", "the line is assessed again")
+        with self.assertRaisesRegex(AccessError, "Only NCC officers refer"):
+            self.refer(self.ready_for_decision(), user=self.plain_user)
 
     def test_a_late_answer_replaces_no_answer_and_reopens_the_check(self):
         applicant = self.ready_for_decision()
