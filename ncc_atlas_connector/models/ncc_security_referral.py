@@ -16,7 +16,7 @@ OUTCOMES = [
 # What the authority answered: a letter, changed afterwards by a manager only.
 ANSWERS = ("no_objection", "objection")
 # Fields the referral keeps as created: who referred, for which application.
-FIXED_FIELDS = {"partner_id", "referred_by_id"}
+FIXED_FIELDS = {"partner_id", "referred_by_id", "round_id"}
 STAMP_FIELDS = {"outcome_recorded_by_id", "outcome_recorded_date"}
 DEFAULT_ANSWER_DAYS = 30
 
@@ -37,6 +37,10 @@ class NccSecurityReferral(models.Model):
     partner_id = fields.Many2one(
         "res.partner", "Application", required=True, ondelete="cascade", index=True,
         domain=[("ncc_is_applicant", "=", True)],
+    )
+    round_id = fields.Many2one(
+        "ncc.assessment.round", "Assessment round", readonly=True, index=True, ondelete="set null",
+        help="The round of the application it was referred in: a new round is assessed on a referral of its own.",
     )
     referred_by_id = fields.Many2one(
         "res.users", "Referred by", required=True, readonly=True, index=True, default=lambda self: self.env.user,
@@ -110,13 +114,14 @@ class NccSecurityReferral(models.Model):
         if not self.env.su:
             context_defaults = {key[8:] for key in self.env.context if key.startswith("default_")}
             names = {name for vals in vals_list for name in vals} | context_defaults
-            if (STAMP_FIELDS | {"referred_by_id", "is_open"}) & names:
+            if (STAMP_FIELDS | {"referred_by_id", "round_id", "is_open"}) & names:
                 raise AccessError(self.env._("Who referred and who recorded the outcome are recorded by the "
                                              "referral itself."))
         Partner = self.env["res.partner"]
         for vals in vals_list:
             partner = Partner.browse(vals.get("partner_id") or self.env.context.get("default_partner_id")).sudo()
             partner._ncc_check_referable()
+            vals["round_id"] = partner._ncc_current_round().id
             if vals.get("outcome", "pending") != "pending":
                 vals.update(self._outcome_stamp())
         referrals = super().create(vals_list)

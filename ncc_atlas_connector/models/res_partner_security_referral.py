@@ -23,9 +23,12 @@ class ResPartner(models.Model):
     )
 
     def _ncc_security_referral_latest(self):
-        """The last referral of this application (whoever reads it: the gates see every referral)."""
+        """The last referral of this application's current round (whoever reads it: the gates see every
+        referral). An earlier round's referral stays readable on it, and gates nothing any more."""
         self.ensure_one()
-        return self.env["ncc.security.referral"].sudo().search([("partner_id", "=", self._origin.id)], limit=1)
+        partner = self._origin.sudo()
+        return self.env["ncc.security.referral"].sudo().search(
+            [("partner_id", "=", partner.id), ("round_id", "=", partner.ncc_round_id.id)], limit=1)
 
     def _ncc_check_referable(self):
         self.ensure_one()
@@ -67,7 +70,8 @@ class ResPartner(models.Model):
 
     def _ncc_check_move(self, stage, vals):
         super()._ncc_check_move(stage, vals)
-        if stage.kind == "rejected" and not self._ncc_is_system():  # the ECCC's own refusal does not wait
+        # the ECCC's own refusal and the applicant's withdrawal do not wait for the authority
+        if stage.kind == "rejected" and not self._ncc_is_system() and vals.get("ncc_decision") != "withdrawn":
             self.env["ncc.security.referral"]._check_decidable(self)
 
     def action_ncc_reject(self, reason=None, security_reasoning=None):
@@ -82,6 +86,8 @@ class ResPartner(models.Model):
     def _ncc_decide(self, decision, reason):
         """After an objection, a refusal states its security grounds and why refusing is proportionate, in a text
         of its own that the applicant receives with the reasons."""
+        if decision not in ("rejected", "revoked"):  # a withdrawal is the applicant's: nothing to weigh
+            return super()._ncc_decide(decision, reason)
         self.env["ncc.security.referral"]._check_decidable(self)
         objected = self.filtered(lambda partner: partner._ncc_security_referral_latest().outcome == "objection")
         if objected and (reason or "").strip():

@@ -175,6 +175,21 @@ class TestSecurityReferral(ReferralMixin, AssessmentCase):
         with self.assertRaisesRegex(AccessError, "Only NCC officers refer"):
             self.refer(self.ready_for_decision(), user=self.plain_user)
 
+    def test_a_withdrawal_does_not_wait_and_a_new_round_needs_its_own_referral(self):
+        applicant = self.ready_for_decision()
+        referral = self.refer(applicant)
+        applicant.with_user(self.manager).action_ncc_withdraw(reason="The applicant withdrew in writing.")
+        self.assertEqual(applicant.ncc_decision, "withdrawn")
+        self.record(referral, "objection")
+        applicant.with_user(self.officer).action_ncc_new_round()
+        applicant.with_user(self.officer).action_ncc_submit()
+        self.assertFalse(applicant._ncc_security_referral_latest(), "the earlier round's referral gates nothing")
+        self.assertIn(referral, applicant.with_user(self.officer).ncc_security_referral_ids, "and stays readable")
+        line = self.security_line(applicant).with_user(self.officer)
+        with self.assertRaisesRegex(UserError, "recorded outcome of a referral"):
+            line.write({"result": "pass"})
+        self.assertNotEqual(self.refer(applicant).round_id, referral.round_id)
+
     def test_a_late_answer_replaces_no_answer_and_reopens_the_check(self):
         applicant = self.ready_for_decision()
         today = fields.Date.context_today(applicant)

@@ -21,7 +21,7 @@ class NccDecisionWizard(models.TransientModel):
     @api.depends("partner_ids", "mode")
     def _compute_security_objection(self):
         for wizard in self:
-            wizard.security_objection = wizard.mode != "request_information" and any(
+            wizard.security_objection = wizard.mode in ("reject", "revoke") and any(
                 partner._ncc_security_referral_latest().outcome == "objection" for partner in wizard.partner_ids
             )
 
