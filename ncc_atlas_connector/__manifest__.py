@@ -13,6 +13,7 @@
     "data": [
         "security/ncc_security.xml",
         "security/ir.model.access.csv",
+        "security/ncc_security_referral_security.xml",
         "data/ncc.atlas.term.csv",
         "views/ncc_atlas_term_views.xml",
         "views/res_partner_registration_views.xml",
@@ -38,6 +39,8 @@
         "views/res_partner_revalidation_views.xml",
         "wizards/ncc_atlas_wizard_views.xml",
         "views/ncc_menus.xml",
+        "views/ncc_security_referral_views.xml",
+        "wizards/ncc_decision_wizard_referral_views.xml",
         "data/ncc_atlas_import_data.xml",
         "data/base_import_mapping_data.xml",
         "views/ncc_atlas_import_views.xml",

@@ -10,6 +10,9 @@ from . import ncc_decision_check
 from . import ncc_stage_history
 from . import res_partner_assessment
 from . import res_partner_revalidation
+from . import ncc_security_referral
+from . import res_partner_security_referral
+from . import ncc_assessment_check_referral
 from . import ncc_atlas_sync_log
 from . import res_partner_atlas
 from . import ncc_atlas_sync

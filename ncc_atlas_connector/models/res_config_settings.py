@@ -47,6 +47,11 @@ class ResConfigSettings(models.TransientModel):
         "Erase unconfirmed portal submissions after (days)", default=30,
         config_parameter=PARAM + "retention_unconfirmed_days",
         help="Submissions whose sender never confirmed them. Applies once applications come in through a portal.")
+    ncc_security_authority_id = fields.Many2one(
+        "res.partner", "Competent authority", config_parameter=PARAM + "security_authority_id",
+        help="The national authority to which officers refer applications for an assessment on security grounds "
+        "(Art. 8(4) Regulation 2021/887).",
+    )
 
     @api.constrains("ncc_atlas_batch_size", "ncc_atlas_interval", "ncc_atlas_timeout", "ncc_atlas_log_days",
                     "ncc_retention_closed_months", "ncc_retention_unconfirmed_days")
