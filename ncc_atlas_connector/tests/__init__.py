@@ -22,3 +22,4 @@ from . import test_revalidation_tour
 from . import test_revalidation_access
 from . import test_personal_data
 from . import test_personal_data_screens
+from . import test_privacy
