@@ -113,7 +113,8 @@ class ResPartner(models.Model):
                 user=self.env.user.name, count=changed,
                 withdrawn=self.env._(" The registration is withdrawn from the Atlas.") if withdrawn else "",
             ), message_type="comment", subtype_xmlid="mail.mt_note")
-        return True
+        # The page reloads: the chatter shows the cleaned messages, not the ones it had fetched and keeps.
+        return {"type": "ir.actions.client", "tag": "reload"}
 
     def _ncc_privacy_erase_own_texts(self, pattern):
         """The person's terms out of the registration's own free texts (notes, requests, reasons)."""

@@ -163,7 +163,8 @@ class TestPrivacyAccessRpc(RpcCase, PrivacyCase):
         self.assertIn("attachment", answer.headers["Content-Disposition"])
         export = answer.json()
         self.assertEqual(export["sections"]["contact_person"]["records"][0]["email"], EMAIL)
-        self.assertEqual(self.call(self.manager, "res.partner", "action_ncc_privacy_erase", [applicant.id]), True)
+        answer = self.call(self.manager, "res.partner", "action_ncc_privacy_erase", [applicant.id])
+        self.assertEqual(answer["tag"], "reload")
         self.assertEqual(applicant.ncc_stage_kind, "rejected")
 
 

@@ -25,10 +25,15 @@ registry.category("web_tour.tours").add("ncc_privacy_erasure_tour", {
             content: "Confirm the erasure",
             trigger: ".modal-dialog:contains('cannot be undone') .modal-footer .btn-primary",
             run: "click",
+            expectUnloadPage: true,
         },
         {
             content: "The erasure is logged in the chatter",
             trigger: ".o-mail-Message:contains('erased on request')",
+        },
+        {
+            content: "The emails kept in the chatter no longer name the person",
+            trigger: ".o-mail-Message:contains('Dear [erased],')",
         },
         {
             content: "The application is withdrawn",
