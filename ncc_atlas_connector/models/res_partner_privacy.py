@@ -95,18 +95,21 @@ class ResPartner(models.Model):
             terms = [person.name, person.ncc_first_name, person.ncc_family_name, person.email, person.phone]
             pattern = person_pattern(terms)
             changed = 0
+            withdrawn = company._ncc_privacy_withdraw()
+            if person:
+                # Untracked: the company's chatter would otherwise record the erased values as changes.
+                person = person.with_context(tracking_disable=True)
+                person.write({"ncc_is_representative": False})
+                person.write({"name": self.env._("Erased contact person"), "email": False, "phone": False,
+                              "function": False, "ncc_first_name": False, "ncc_family_name": False,
+                              "comment": False, "active": False})
+            self.env.cr.flush()  # the chatter tracking of the changes above is written now: cleaned below too
             if pattern:
                 for model in self._ncc_privacy_models():
                     changed += model._ncc_privacy_erase(company, pattern)
                 company._ncc_privacy_erase_own_texts(pattern)
                 for record in company | person:
                     changed += erase_messages(record, pattern)
-            withdrawn = company._ncc_privacy_withdraw()
-            if person:
-                person.write({"ncc_is_representative": False})
-                person.write({"name": self.env._("Erased contact person"), "email": False, "phone": False,
-                              "function": False, "ncc_first_name": False, "ncc_family_name": False,
-                              "comment": False, "active": False})
             company.message_post(body=Markup("<p>%s</p>") % self.env._(
                 "Personal data of the contact person erased on request by %(user)s: %(count)s record(s) of the "
                 "Community registration cleaned.%(withdrawn)s",

@@ -129,9 +129,13 @@ class TestPrivacy(PrivacyCase):
         self.assertEqual(applicant.ncc_stage_kind, "rejected")
         self.assertEqual(applicant._ncc_wanted_state("published"), "to_be_rejected")
         self.assertEqual(self.env["mail.mail"].search([]), mails, "no email: a withdrawal on request, not a refusal")
+        self.env.cr.flush()  # the tracking of the transaction is written
+        applicant.invalidate_recordset(["message_ids"])
         for message in applicant.message_ids:
+            tracked = message.tracking_value_ids.mapped(lambda t: f"{t.old_value_char} {t.new_value_char}")
             for term in PERSON_TERMS:
                 self.assertNotIn(term, str(message.body), "the emails kept in the company's chatter are cleaned too")
+                self.assertNotIn(term, " ".join(tracked), "and the changes it tracked")
         note = applicant.message_ids[0]
         self.assertIn("erased on request", str(note.body))
         self.assertIn(self.manager.name, str(note.body))
