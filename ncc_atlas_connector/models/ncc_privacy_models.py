@@ -31,3 +31,19 @@ class NccAtlasImportLine(models.Model):
     def _ncc_privacy_domain(self, company):
         return ["|", "|", ("partner_id", "=", company.id), ("linked_partner_id", "=", company.id),
                 ("result_partner_id", "=", company.id)]
+
+
+class NccDecision(models.Model):
+    _name = "ncc.decision"
+    _inherit = ["ncc.decision", "ncc.privacy.mixin"]
+    _ncc_privacy_section = "decisions"
+
+
+class NccDecisionCheck(models.Model):
+    _name = "ncc.decision.check"
+    _inherit = ["ncc.decision.check", "ncc.privacy.mixin"]
+    _ncc_privacy_section = "decision_checklists"
+
+    @api.model
+    def _ncc_privacy_domain(self, company):
+        return [("decision_id.partner_id", "=", company.id)]

@@ -141,13 +141,14 @@ class ResPartner(models.Model):
             super(ResPartner, self.with_context(tracking_disable=True)).write(vals)
 
     def _ncc_privacy_withdraw(self):
-        """The application leaves the pipeline as withdrawn (a system move: no rejection email)."""
+        """The application leaves the pipeline with a withdrawal decision (a system move: no email to a person whose
+        address is being erased)."""
         self.ensure_one()
         if self.ncc_stage_id.kind in WITHDRAW_KINDS or not self.ncc_stage_id:
             return False
         self.sudo().write({
             "ncc_stage_id": self._ncc_stage_of_kind("rejected").id,
-            "ncc_decision": "rejected",
+            "ncc_decision": "withdrawn",
             "ncc_decision_reason": self.env._("Withdrawn: the applicant's personal data were erased on request."),
         })
         return True

@@ -103,6 +103,8 @@ class TestPrivacy(PrivacyCase):
         self.assertEqual(len(sections["stage_history"]["records"]), len(applicant.ncc_stage_history_ids))
         self.assertEqual([entry["id"] for entry in sections["sync_log"]["records"]], log.ids)
         self.assertEqual(len(sections["atlas_import_lines"]["records"]), 1)
+        self.assertEqual([d["kind"] for d in sections["decisions"]["records"]], ["approved"])
+        self.assertEqual(len(sections["decision_checklists"]["records"]), len(applicant.ncc_check_ids))
 
     def test_pdf_export_reads_as_a_document(self):
         applicant, _log = self.applicant_with_traces()
@@ -127,6 +129,7 @@ class TestPrivacy(PrivacyCase):
         self.assertNotIn("García", person.name)
         # Withdrawn: the rejected stage, which the sync sends as to_be_rejected; no rejection email.
         self.assertEqual(applicant.ncc_stage_kind, "rejected")
+        self.assertEqual(applicant.ncc_decision, "withdrawn")
         self.assertEqual(applicant._ncc_wanted_state("published"), "to_be_rejected")
         self.assertEqual(self.env["mail.mail"].search([]), mails, "no email: a withdrawal on request, not a refusal")
         self.env.cr.flush()  # the tracking of the transaction is written
