@@ -8,7 +8,7 @@
     "author": "NCC Atlas Connector contributors",
     "license": "LGPL-3",
     "application": True,
-    "depends": ["contacts", "mail", "base_import"],
+    "depends": ["contacts", "mail", "base_import", "privacy_lookup"],
     "external_dependencies": {"python": ["pydantic", "requests"]},
     "data": [
         "security/ncc_security.xml",
@@ -44,6 +44,8 @@
         "data/ncc_atlas_import_data.xml",
         "data/base_import_mapping_data.xml",
         "views/ncc_atlas_import_views.xml",
+        "report/ncc_privacy_export_report.xml",
+        "views/res_partner_privacy_views.xml",
     ],
     "demo": [
         "demo/res_partner_demo.xml",

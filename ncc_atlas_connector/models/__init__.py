@@ -25,3 +25,7 @@ from . import ncc_privacy_notice
 from . import ncc_consent_evidence
 from . import res_partner_consent
 from . import res_partner_retention
+from . import ncc_privacy_mixin
+from . import ncc_privacy_models
+from . import res_partner_privacy
+from . import privacy_lookup_wizard

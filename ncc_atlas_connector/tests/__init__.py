@@ -24,3 +24,4 @@ from . import test_personal_data
 from . import test_personal_data_screens
 from . import test_security_referral
 from . import test_security_referral_tour
+from . import test_privacy
