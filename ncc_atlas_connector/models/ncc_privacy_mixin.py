@@ -6,18 +6,25 @@ erasure by inheriting this mixin; `res.partner` finds them all (see `res_partner
 import json
 import re
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 
 ERASED = "[erased]"
 # Fields that are the record's own bookkeeping, not what it holds on the applicant.
 SKIPPED_FIELDS = {"create_uid", "write_uid", "create_date", "write_date", "display_name"}
+# Where a message, its tracked changes and its outgoing email hold text: the person's terms are erased there.
+MESSAGE_TEXT_FIELDS = ("body", "subject", "email_from", "reply_to", "incoming_email_to", "incoming_email_cc",
+                       "outgoing_email_to")
+TRACKING_TEXT_FIELDS = ("old_value_char", "new_value_char", "old_value_text", "new_value_text")
+MAIL_TEXT_FIELDS = ("body_html", "email_to", "email_cc")
 
 
 def person_pattern(terms):
     """One regular expression matching any of the person's identifying terms (whole words, any case)."""
-    terms = sorted({t.strip() for t in terms if t and t.strip()}, key=len, reverse=True)
+    terms = {t.strip() for t in terms if t and t.strip()}
+    terms |= {str(escape(t)) for t in terms}  # as an email's HTML body holds them (O'Brien: O&#39;Brien)
+    terms = sorted(terms, key=len, reverse=True)
     if not terms:
         return None
     return re.compile("|".join(rf"(?<!\w){re.escape(term)}(?!\w)" for term in terms), re.IGNORECASE)
@@ -38,22 +45,46 @@ def export_value(record, field):
     return value if value is not False else None
 
 
+def scrubbed_values(record, names, pattern):
+    """The person's terms out of these text fields of a record: the values to write (only those that change)."""
+    vals = {}
+    for name in names:
+        value = record[name]
+        if value and pattern.search(str(value)):
+            scrubbed = pattern.sub(ERASED, str(value))
+            vals[name] = Markup(scrubbed) if isinstance(value, Markup) else scrubbed
+    return vals
+
+
 def erase_messages(record, pattern):
-    """The person's terms out of a record's own chatter (bodies and tracked values). Returns how many messages
-    changed."""
+    """The person's terms out of a record's own chatter (bodies, senders and recipients, tracked values), and out
+    of the outgoing emails of those messages (their HTML, their addresses) and their notifications' addresses.
+    Returns how many messages changed."""
+    env = record.env
+    messages = record.sudo().with_context(active_test=False).message_ids
     changed = 0
-    for message in record.sudo().message_ids:
-        body = str(message.body or "")
-        scrubbed = pattern.sub(ERASED, body)
-        if scrubbed != body:
-            message.write({"body": Markup(scrubbed)})
+    for message in messages:
+        vals = scrubbed_values(message, MESSAGE_TEXT_FIELDS, pattern)
+        if vals:
+            message.write(vals)
             changed += 1
         for tracking in message.tracking_value_ids:
-            vals = {name: pattern.sub(ERASED, tracking[name])
-                    for name in ("old_value_char", "new_value_char", "old_value_text", "new_value_text")
-                    if tracking[name] and pattern.search(tracking[name])}
+            vals = scrubbed_values(tracking, TRACKING_TEXT_FIELDS, pattern)
             if vals:
                 tracking.write(vals)
+    if messages:
+        mails = env["mail.mail"].sudo().with_context(active_test=False).search(
+            [("mail_message_id", "in", messages.ids)])
+        for mail in mails:
+            vals = scrubbed_values(mail, MAIL_TEXT_FIELDS, pattern)
+            if vals:
+                mail.write(vals)
+        notifications = env["mail.notification"].sudo().search(
+            [("mail_message_id", "in", messages.ids), ("mail_email_address", "!=", False)])
+        for notification in notifications:
+            vals = scrubbed_values(notification, ("mail_email_address",), pattern)
+            if vals:
+                notification.write(vals)
     return changed
 
 

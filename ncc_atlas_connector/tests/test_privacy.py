@@ -68,6 +68,28 @@ class PrivacyCase(AssessmentCase):
             found.append("mail_message (sync log)")
         return found
 
+    def remaining_in_mail(self, terms):
+        """Where the terms still stand in the mail tables, whole: the outgoing emails (their HTML and addresses),
+        every message (text, sender, recipients), their notifications' addresses and tracked values."""
+        cr = self.env.cr
+        self.env.flush_all()
+        patterns = [f"%{term}%" for term in terms]
+        columns = {
+            "mail_mail": ("body_html", "email_to", "email_cc"),
+            "mail_message": ("body", "subject", "email_from", "reply_to", "incoming_email_to", "incoming_email_cc",
+                             "outgoing_email_to"),
+            "mail_notification": ("mail_email_address",),
+            "mail_tracking_value": ("old_value_char", "new_value_char", "old_value_text", "new_value_text"),
+        }
+        found = []
+        for table, names in columns.items():
+            for name in names:
+                cr.execute(SQL("SELECT count(*) FROM %s WHERE CAST(%s AS text) ILIKE ANY(%s)",
+                               SQL.identifier(table), SQL.identifier(name), patterns))
+                if cr.fetchone()[0]:
+                    found.append(f"{table}.{name}")
+        return found
+
 
 @tagged("post_install", "-at_install")
 class TestPrivacy(PrivacyCase):
@@ -120,10 +142,23 @@ class TestPrivacy(PrivacyCase):
         applicant, _log = self.applicant_with_traces()
         applicant.sudo().with_context(ncc_atlas_write=True).ncc_atlas_uuid = False  # never linked
         person = applicant.ncc_representative_id
+        # The person answered by email: the message keeps who wrote it, and to whom.
+        applicant.sudo().message_post(
+            body=f"<p>Dear NCC, {NAME} here: the statutes follow.</p>", message_type="email",
+            email_from=f"{NAME} <{EMAIL}>", incoming_email_to="registrations@ncc.example.eu",
+            incoming_email_cc=EMAIL, subtype_xmlid="mail.mt_comment")
         self.assertTrue(self.remaining(PERSON_TERMS), "the check sees the data before the erasure")
+        sent = self.mails_to(person)
+        self.assertEqual(len(sent), 2, "the acknowledgement and the approval were emailed to the person")
+        self.assertIn("mail_mail.body_html", self.remaining_in_mail(PERSON_TERMS))
+        self.assertIn("mail_message.email_from", self.remaining_in_mail(PERSON_TERMS))
         mails = self.env["mail.mail"].search([])
         applicant.with_user(self.manager).action_ncc_privacy_erase()
         self.assertEqual(self.remaining(PERSON_TERMS), [])
+        self.assertEqual(self.remaining_in_mail(PERSON_TERMS), [],
+                         "nor in the emails the addon sent the person, nor in the messages on the application")
+        self.assertEqual(self.env["mail.mail"].search([("id", "in", sent.ids)]), sent,
+                         "the emails stay on record (what was sent, when), without the person")
         person = person.with_context(active_test=False)
         self.assertFalse(person.email or person.phone or person.active)
         self.assertNotIn("García", person.name)
