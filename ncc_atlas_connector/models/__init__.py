@@ -13,6 +13,7 @@ from . import res_partner_revalidation
 from . import ncc_security_referral
 from . import res_partner_security_referral
 from . import ncc_assessment_check_referral
+from . import res_partner_referral_confidentiality
 from . import ncc_atlas_sync_log
 from . import res_partner_atlas
 from . import res_partner_atlas_reapplication

@@ -15,13 +15,38 @@ class NccAssessmentCheck(models.Model):
         lines = super().create(vals_list)
         if not self.env.su:
             lines._ncc_check_security_result()
+            lines._ncc_check_referral_kept_apart()
         return lines
 
     def write(self, vals):
         res = super().write(vals)
         if not self.env.su and "result" in vals:
             self._ncc_check_security_result()
+        if not self.env.su and {"note", "evidence"} & set(vals):
+            self._ncc_check_referral_kept_apart(note="note" in vals, evidence="evidence" in vals)
         return res
+
+    def _ncc_check_referral_kept_apart(self, note=True, evidence=True):
+        """Every officer reads the checklist (and a decision's copy of it); the referral and its documents are for
+        managers and the officer who referred: its details and documents stay on the referral."""
+        if note:
+            for line in self:
+                line.partner_id._ncc_check_no_referral_details(line.note)
+        if not evidence:
+            return
+        Attachment = self.env["ir.attachment"].sudo()
+        evidence = Attachment.search([("res_model", "=", self._name), ("res_id", "in", self.ids),
+                                      ("res_field", "=", "evidence")])
+        if not evidence:
+            return
+        referrals = self.env["ncc.security.referral"].sudo().search([("partner_id", "in", self.partner_id.ids)])
+        documents = Attachment.search([("res_model", "=", referrals._name), ("res_id", "in", referrals.ids),
+                                       ("res_field", "in", ["request_document", "outcome_document"])])
+        if set(evidence.mapped("checksum")) & set(documents.mapped("checksum")):
+            raise UserError(self.env._(
+                "This document is one of the security-ground referral's, which only managers and the officer who "
+                "referred see: keep it on the referral, not as the evidence of a checklist line every officer "
+                "reads."))
 
     def _ncc_check_security_result(self):
         template = self.env.ref(SECURITY_CHECK, raise_if_not_found=False)
