@@ -86,3 +86,38 @@ def decisions_into_records(env):
 
 def drop_legacy_decisions(cr):
     cr.execute(f"DROP TABLE IF EXISTS {LEGACY_DECISIONS}")
+
+
+# Until 19.0.1.2.0 the intake checklist's point 18 read as the re-validation itself, which the re-validation flow
+# does on members with a checklist of its own; it now says what an officer checks at intake.
+REVALIDATION_CHECK = "ncc_atlas_connector.check_revalidation"
+REVALIDATION_CHECK_OLD_NAME = "Periodic re-validation"
+REVALIDATION_CHECK_OLD_GUIDANCE = ('After registration: re-validate periodically; revoke (Atlas state "to be '
+                                   'rejected") when the criteria lapse.')
+REVALIDATION_CHECK_NAME = "Applicant told of the periodic re-validation"
+REVALIDATION_CHECK_GUIDANCE = (
+    "At intake: the applicant knows that a registration is not limited in time but is re-validated every few years "
+    "and may be revoked when the criteria lapse. The re-validation itself is done on the member, when it falls "
+    "due, with its own checklist."
+)
+
+
+def reword_revalidation_check(env):
+    """Give the shipped point 18 its intake wording, in the template and in the open checklists' lines, unless a
+    manager has reworded it. Decisions keep their copy as it stood. Runs again without doing anything twice."""
+    template = env.ref(REVALIDATION_CHECK, raise_if_not_found=False)
+    if not template or template.with_context(lang="en_US").name != REVALIDATION_CHECK_OLD_NAME:
+        return 0
+    vals = {"name": REVALIDATION_CHECK_NAME}
+    if template.with_context(lang="en_US").guidance == REVALIDATION_CHECK_OLD_GUIDANCE:
+        vals["guidance"] = REVALIDATION_CHECK_GUIDANCE
+    if not template.stage_id:
+        stage = env.ref("ncc_atlas_connector.stage_completeness", raise_if_not_found=False)
+        vals["stage_id"] = stage.id if stage else False
+    template.with_context(lang="en_US").write(vals)
+    lines = env["ncc.assessment.check"].sudo().search([
+        ("template_id", "=", template.id), ("round_id.is_current", "=", True),
+        ("name", "=", REVALIDATION_CHECK_OLD_NAME),
+    ])
+    lines.write({"name": REVALIDATION_CHECK_NAME})
+    return len(lines)

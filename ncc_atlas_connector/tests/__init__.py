@@ -27,3 +27,4 @@ from . import test_security_referral_tour
 from . import test_privacy
 from . import test_atlas_reapplication
 from . import test_security_referral_confidentiality
+from . import test_intake_checklist
