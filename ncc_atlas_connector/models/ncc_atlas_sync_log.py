@@ -153,7 +153,9 @@ class NccAtlasSyncLog(models.Model):
     def _cron_cleanup(self):
         days = int(self.env["ir.config_parameter"].sudo().get_param(PARAM_PREFIX + "log_days", 90))
         old = self.search([("create_date", "<", fields.Datetime.now() - timedelta(days=days))])
-        old.unlink()
+        old.unlink()  # their excerpts and their chatter go with them
+        if old:
+            _logger.info("Sync log retention: removed %d entries older than %d days", len(old), days)
         return len(old)
 
 

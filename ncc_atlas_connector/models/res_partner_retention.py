@@ -14,6 +14,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 
 from .atlas_mapping import PARAM_PREFIX
+from .ncc_privacy_mixin import erase_messages, person_pattern
 from .res_partner_registration import OFFICER
 
 _logger = logging.getLogger(__name__)
@@ -72,17 +73,29 @@ class ResPartner(models.Model):
         contacts = self.with_context(active_test=False).child_ids.filtered("ncc_is_representative") | \
             self.ncc_representative_id
         kept, anonymised = contacts.browse(), contacts.browse()
+        terms = []
         for contact in contacts:
             application_data = {"ncc_is_representative": False, "ncc_first_name": False, "ncc_family_name": False}
             if contact._ncc_is_business_partner():
                 contact._ncc_sync_writer().write(application_data)
                 kept |= contact
             else:
+                terms += [contact.name, contact.ncc_first_name, contact.ncc_family_name, contact.email, contact.phone]
                 contact._ncc_sync_writer().write({
                     **dict.fromkeys(PERSONAL_FIELDS, False), **application_data,
                     "name": ANONYMOUS_NAME, "active": False,
                 })
                 anonymised |= contact
+        pattern = person_pattern(terms)
+        if pattern:
+            # The anonymised person's name and addresses out of the application's records, its chatter and the
+            # emails it sent them, as an erasure on request does (a business contact keeps them).
+            self.env.flush_all()
+            for model in self._ncc_privacy_models():
+                model._ncc_privacy_erase(self, pattern)
+            self._ncc_privacy_erase_own_texts(pattern)
+            for record in self | anonymised:
+                erase_messages(record, pattern)
         # As the synchronisation writes: a closed application is not pushed to the Atlas for this.
         self._ncc_sync_writer().write({"ncc_personal_data_erased_date": fields.Datetime.now()})
         body = Markup("<p>%s</p>") % self.env._(

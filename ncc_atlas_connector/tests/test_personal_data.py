@@ -95,6 +95,10 @@ class TestRetention(AtlasCase):
         self.env.invalidate_all()
         self.assertIs(result, True)
 
+    def mails_of(self, company):
+        """The emails the pipeline sent about this application."""
+        return self.env["mail.mail"].sudo().search([("model", "=", "res.partner"), ("res_id", "=", company.id)])
+
     def closed(self, name, decision, age):
         """An application decided through the decision flow ``age`` (a relativedelta) ago."""
         company = self.create_applicant(name=name)
@@ -123,7 +127,16 @@ class TestRetention(AtlasCase):
         withdrawn_contact = withdrawn.ncc_representative_id
         representative = past.ncc_representative_id
         kept = {p: (p.ncc_representative_id.name, p.ncc_representative_id.email) for p in (before, approved)}
+        self.assertIn("García López", " ".join(self.mails_of(past).mapped("body_html")))
         self.autovacuum()
+        for company in (past, withdrawn):
+            mails, messages = self.mails_of(company), company.with_context(active_test=False).message_ids
+            self.assertTrue(mails, "the emails sent stay on record")
+            text = " ".join(mails.mapped("body_html") + mails.mapped(lambda m: m.email_to or "")
+                            + [str(m.body) for m in messages] + messages.mapped(lambda m: m.email_from or ""))
+            for personal in ("Ana García López", "García López", "ana.garcia@kirchberg-secure.example.eu"):
+                self.assertNotIn(personal, text, "nor the emails it sent them, nor its chatter, name the person")
+        self.assertIn("García López", " ".join(self.mails_of(before).mapped("body_html")), "not yet for this one")
         representative = representative.with_context(active_test=False)
         self.assertEqual(representative.name, ANONYMOUS_NAME)
         self.assertFalse(representative.email or representative.phone or representative.function
@@ -153,6 +166,35 @@ class TestRetention(AtlasCase):
         self.assertEqual(representative.email, "ana.garcia@kirchberg-secure.example.eu")
         self.assertFalse(representative.ncc_is_representative, "only the application's data are removed")
         self.assertTrue(company.ncc_personal_data_erased_date)
+
+    def test_sync_log_entries_past_their_days_are_removed_by_the_scheduled_job(self):
+        self.env["ir.config_parameter"].sudo().set_param("ncc_atlas_connector.log_days", 30)
+        company = self.approved_applicant()
+        Log = self.env["ncc.atlas.sync.log"]
+        past, before = Log.create([{"operation": "push", "partner_id": company.id, "request_excerpt": "{}"}] * 2)
+        past.message_post(body="Retried by hand.")
+        now = fields.Datetime.now()
+        self.env.flush_all()
+        for entry, age in ((past, timedelta(days=30, hours=1)), (before, timedelta(days=30, hours=-1))):
+            self.env.cr.execute("UPDATE ncc_atlas_sync_log SET create_date = %s WHERE id = %s", (now - age, entry.id))
+        Log.invalidate_model(["create_date"])
+        others = Log.search([("id", "not in", (past | before).ids)])
+        cron = self.env.ref("ncc_atlas_connector.ir_cron_ncc_atlas_log_cleanup")
+        self.run_cron_record(cron)
+        self.assertFalse(past.exists(), "the entry, its excerpts and its chatter are gone")
+        self.assertFalse(self.env["mail.message"].search([("model", "=", Log._name), ("res_id", "=", past.id)]))
+        self.assertTrue(before.exists())
+        self.assertEqual(Log.search([("id", "not in", before.ids)]), others, "nothing else touched")
+        self.run_cron_record(cron)
+        self.assertTrue(before.exists(), "a second run changes nothing")
+        self.assertEqual(Log.search([("id", "not in", before.ids)]), others)
+
+    def run_cron_record(self, cron):
+        mode = contextlib.nullcontext() if type(self)._registry_patched else self.enter_registry_test_mode()
+        with mode:
+            result = cron.method_direct_trigger()
+        self.env.invalidate_all()
+        self.assertIs(result, True)
 
     def test_sync_log_excerpts_are_masked_when_written(self):
         company = self.approved_applicant()
