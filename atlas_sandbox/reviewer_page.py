@@ -27,8 +27,10 @@ th { background: #f1f3f5; font-weight: 600; } tr + tr td { border-top: 1px solid
 .state-published { background: #d3f0dc; } .state-ready_for_publication { background: #fff1c2; }
 .state-revision_requested { background: #ffe0c2; } .state-rejected, .state-to_be_rejected { background: #f8d3d3; }
 .muted { color: #777; font-size: 12px; } form { display: inline; margin: 0; }
-.actions { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; }
-input[type=text], input[type=password] { padding: 4px 6px; border: 1px solid #bbb; border-radius: 4px; width: 180px; }
+.actions { display: grid; grid-template-columns: 1fr auto; gap: 6px; }
+.actions form { display: contents; } .actions .alone { grid-column: 2; }
+input[type=text], input[type=password] { padding: 4px 6px; border: 1px solid #bbb; border-radius: 4px; }
+input[type=text] { width: 100%; box-sizing: border-box; } th.decide { width: 460px; }
 button { padding: 4px 10px; border: 1px solid #888; border-radius: 4px; background: #fff; cursor: pointer; }
 button.publish { background: #1f7a3f; color: #fff; border-color: #1f7a3f; }
 button.reject { background: #a61b1b; color: #fff; border-color: #a61b1b; }
@@ -67,14 +69,16 @@ def _row(record: dict, ncc_owner: str) -> str:
     owner = 'the NCC' if record['owner'] == ncc_owner else 'another user'
     names = record.get('field_institution_name_in_nation')
     national = ', '.join(names) if isinstance(names, list) else (names or '')
+    national = '' if national == record.get('title') else national
     buttons = []
     for action, (label, target) in ACTIONS.items():
         disabled = ' disabled' if state == target else ''
-        message = (f'<input type="text" name="message" placeholder="Message to the NCC" '
+        message = (f'<input type="text" name="message" placeholder="Message to the NCC (optional)" '
                    f'aria-label="Message for {escape(label.lower())}">' if action in WITH_MESSAGE else '')
+        alone = '' if message else ' alone'
         buttons.append(
             f'<form method="post" action="/reviewer/clusters/{uuid}/{action}">{message}'
-            f'<button type="submit" class="{action}"{disabled}>{label}</button></form>')
+            f'<button type="submit" class="{action}{alone}"{disabled}>{label}</button></form>')
     revision = record.get('revision_log')
     revision_note = f'<div class="muted">Message: {escape(str(revision))}</div>' if revision else ''
     return (
@@ -101,7 +105,7 @@ def listing(records: list[dict], ncc_owner: str, notice: str = '') -> str:
         f'<p class="lead">{len(records)} registrations. The NCC\'s next sync brings each decision into its '
         'pipeline.</p>'
         f'{notice_html}<table><thead><tr><th>Organisation</th><th>Registration number</th><th>State</th>'
-        f'<th>Decide</th></tr></thead><tbody>{rows}</tbody></table>'))
+        f'<th class="decide">Decide</th></tr></thead><tbody>{rows}</tbody></table>'))
 
 
 def done_notice(record: dict[str, Any]) -> str:
