@@ -24,7 +24,8 @@ the real site:
 - the read-back quirks of spec §4, each switchable at start and while running (``quirks.py``).
 
 ``/_sandbox/...`` (guarded by the reviewer key, header ``x-reviewer-key`` or ``api-key``, or ``?key=``) lets a
-person play the ECCC and drive the sandbox with curl: ``GET /_sandbox`` lists the endpoints.
+person play the ECCC and drive the sandbox with curl: ``GET /_sandbox`` lists the endpoints; ``GET /reviewer`` is
+the same reviewer in a browser (``reviewer_page.py``).
 """
 
 import contextlib
@@ -724,6 +725,8 @@ class _App:
 
     def sb_help(self, request: Request) -> tuple:
         return 200, {'endpoints': {
+            'GET /reviewer': 'the same decisions in a browser: every registration with Publish, Request revision '
+                             'and Reject buttons',
             'GET /_sandbox/stats': 'requests by method, path template and status; faults; registrations by state',
             'GET /_sandbox/requests?method=PATCH': 'the recorded requests with their JSON bodies',
             'GET /_sandbox/clusters': 'every registration, as plain values',

@@ -52,7 +52,7 @@ SCREENS = [
            [("click", ".o_notebook_headers [name='ncc_registration']")]),
     Screen("application-checklist", "officer",
            APPLICATIONS + "/{ref:ncc_atlas_connector.demo_partner_ardennes_forensics}",
-           [("click", ".o_notebook_headers [name='ncc_assessment']"), ("scroll", "[name='ncc_check_ids']")]),
+           [("click", ".o_notebook_headers [name='ncc_assessment']"), ("scroll", ".o_ncc_checklist")]),
     Screen("application-atlas", "officer",
            APPLICATIONS + "/{ref:ncc_atlas_connector.demo_partner_mamer_hardware}",
            [("click", ".o_notebook_headers [name='ncc_atlas']")]),
@@ -63,12 +63,16 @@ SCREENS = [
            APPLICATIONS + "/{ref:ncc_atlas_connector.demo_partner_kirchberg_payments}",
            [("click", ".o_notebook_headers [name='ncc_atlas']"), ("click", "button[name='action_ncc_resolve']"),
             ("wait", ".modal .o_form_view")]),
+    Screen("report-applications", "manager", "/odoo/action-ncc_atlas_connector.action_ncc_application_analysis",
+           [("wait", ".o_pivot")]),
+    Screen("report-days-in-stage", "manager", "/odoo/action-ncc_atlas_connector.action_ncc_stage_history",
+           [("wait", ".o_pivot")]),
     # The Atlas status panel, once its action exists: Screen("atlas-status", "manager", "/odoo/action-<its xml id>"),
     Screen("sandbox-reviewer", None, "{sandbox}/reviewer?key={reviewer_key}", [("wait", "table")]),
 ]
 
 
-# Scrolls the element to the top of its scrolling container, a little below the web client's sticky bars.
+# Scrolls the element to the top of its scrolling container, with room for the title above it.
 SCROLL = """(() => {
     const element = document.querySelector(%s);
     let box = element.parentElement;
@@ -76,7 +80,7 @@ SCROLL = """(() => {
         box = box.parentElement;
     }
     box = box || document.scrollingElement;
-    box.scrollTop += element.getBoundingClientRect().top - box.getBoundingClientRect().top - 24;
+    box.scrollTop += element.getBoundingClientRect().top - box.getBoundingClientRect().top - 72;
 })()"""
 
 

@@ -99,8 +99,9 @@ def test_page_lists_registrations_with_their_buttons(sandbox, browser):
         assert forms[f'/reviewer/clusters/{uuid}/request_revision'] == ['message']
         assert forms[f'/reviewer/clusters/{uuid}/reject'] == ['message']
     # a published registration cannot be published again: its button is off
-    assert re.search(rf'/reviewer/clusters/{second}/publish"><button type="submit" class="publish alone" disabled>', page)
-    assert re.search(rf'/reviewer/clusters/{first}/publish"><button type="submit" class="publish alone">', page)
+    button = '"><button type="submit" class="publish alone"'
+    assert f'/reviewer/clusters/{second}/publish{button} disabled>' in page
+    assert f'/reviewer/clusters/{first}/publish{button}>' in page
 
 
 def test_page_escapes_what_it_shows(sandbox, browser):

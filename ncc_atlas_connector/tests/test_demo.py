@@ -64,7 +64,7 @@ class TestDemo(TransactionCase):
             self.assertEqual(stays.filtered(lambda s: not s.date_out), stays[-1], "one open stay, the last one")
             for stay, following in zip(stays, stays[1:], strict=False):
                 self.assertEqual(stay.date_out, following.date_in)
-                self.assertGreater(stay.duration_days, 0.5)
+                self.assertGreater(stay.duration_days, 0)
             self.assertEqual(partner.ncc_stage_entered_date, stays[-1].date_in)
             self.assertLess(stays[-1].date_in, now)
         oldest = min(self.applications.mapped("ncc_submitted_date"))
@@ -74,7 +74,9 @@ class TestDemo(TransactionCase):
         for kind in ("intake", "assessment", "approved", "eccc_review"):
             done = Stay.search([("partner_id", "in", self.applications.ids), ("kind", "=", kind),
                                 ("date_out", "!=", False)])
-            self.assertTrue(done and all(d > 0.5 for d in done.mapped("duration_days")), kind)
+            self.assertTrue(done and all(d > 0 for d in done.mapped("duration_days")), kind)
+            if kind in ("intake", "assessment"):
+                self.assertGreater(len(set(done.mapped("duration_days"))), 1, f"{kind}: not all alike")
 
     def test_people_do_the_work(self):
         officer = self.env.ref("ncc_atlas_connector.demo_user_officer")
