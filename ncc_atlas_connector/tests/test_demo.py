@@ -89,6 +89,10 @@ class TestDemo(TransactionCase):
         self.assertEqual(set(decisions.mapped("kind")), {"approved", "rejected"})
         self.assertEqual(decisions.user_id, manager)
         self.assertTrue(all(d.date < fields.Datetime.now() - timedelta(hours=12) for d in decisions))
+        # The applicants were told by email, back then: nothing waits for a mail server.
+        emails = self.env["mail.mail"].search([("model", "=", "res.partner"), ("res_id", "in", self.applications.ids)])
+        self.assertTrue(emails)
+        self.assertEqual(set(emails.mapped("state")), {"sent"})
 
     def test_atlas_links_and_lookups_agree_with_the_sandbox_seed(self):
         linked = self.applications.filtered("ncc_atlas_uuid")
