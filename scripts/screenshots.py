@@ -80,7 +80,7 @@ SCROLL = """(() => {
         box = box.parentElement;
     }
     box = box || document.scrollingElement;
-    box.scrollTop += element.getBoundingClientRect().top - box.getBoundingClientRect().top - 72;
+    box.scrollTop += element.getBoundingClientRect().top - box.getBoundingClientRect().top - 110;
 })()"""
 
 
@@ -239,9 +239,9 @@ def take(chromium, odoo, screen, values):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--odoo", required=True, help="the running Odoo, e.g. http://localhost:8169")
+    parser.add_argument("--odoo", required=True, help="the running Odoo, e.g. http://127.0.0.1:8089")
     parser.add_argument("--db", required=True, help="its database")
-    parser.add_argument("--sandbox", required=True, help="the sandbox's root, e.g. http://127.0.0.1:8170")
+    parser.add_argument("--sandbox", required=True, help="the sandbox's root, e.g. http://127.0.0.1:8090")
     parser.add_argument("--reviewer-key", required=True)
     parser.add_argument("--only", nargs="*", help="take only these screens")
     args = parser.parse_args(argv)

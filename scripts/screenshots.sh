@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Takes the README's screenshots into docs/screenshots/ (PNG): starts the product with its demo as the run command
 # does, but in a database of its own made afresh (ncc_screenshots), with a sandbox Atlas of its own, on ports of
-# its own (8169 and 8170), lets the first sync run, photographs each screen of SCREENS (scripts/screenshots.py) in
+# its own (8089 and 8090), lets the first sync run, photographs each screen of SCREENS (scripts/screenshots.py) in
 # headless Chromium at 1440x900 as the demo's officer or manager, then stops everything. Fails when a screen
 # cannot be taken or the Odoo log holds a WARNING or ERROR line.
 #   ./scripts/screenshots.sh                 every screen
@@ -13,8 +13,8 @@ case ${1:-} in
 esac
 
 DB=${NCC_SCREENSHOTS_DB:-ncc_screenshots}
-HTTP_PORT=${NCC_SCREENSHOTS_HTTP_PORT:-8169}
-SANDBOX_PORT=${NCC_SCREENSHOTS_SANDBOX_PORT:-8170}
+HTTP_PORT=${NCC_SCREENSHOTS_HTTP_PORT:-8089}
+SANDBOX_PORT=${NCC_SCREENSHOTS_SANDBOX_PORT:-8090}
 SANDBOX_KEY=demo-ncc-key
 SANDBOX_REVIEWER_KEY=demo-eccc-reviewer
 RUN="$CACHE/screenshots"
