@@ -819,8 +819,9 @@ class _App:
         return None
 
     def _given_reviewer_key(self, request: Request) -> str | None:
-        return (request.headers.get('x-reviewer-key') or request.cookies.get(reviewer_page.COOKIE)
-                or request.args.get('key') or None)
+        # What this request gives first: a key kept from another sandbox's page must not hide the one given now.
+        return (request.headers.get('x-reviewer-key') or request.args.get('key')
+                or request.cookies.get(reviewer_page.COOKIE) or None)
 
     def _remember_key(self, response: Response, key: str) -> Response:
         response.set_cookie(reviewer_page.COOKIE, key, path='/reviewer', httponly=True, samesite='Strict')

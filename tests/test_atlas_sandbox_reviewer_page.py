@@ -118,6 +118,12 @@ def test_key_in_the_query_opens_the_page_and_is_remembered(sandbox):
     assert session.get(f'{_root(sandbox)}/reviewer', timeout=10).status_code == 200  # the cookie is enough now
 
 
+def test_a_key_given_now_wins_over_a_stale_cookie(sandbox):
+    response = requests.get(f'{_root(sandbox)}/reviewer', params={'key': SANDBOX_REVIEWER_KEY},
+                            cookies={'atlas_sandbox_reviewer_key': 'key-of-another-sandbox'}, timeout=10)
+    assert response.status_code == 200
+
+
 def test_an_empty_sandbox_says_so(sandbox, browser):
     page = browser.get(f'{_root(sandbox)}/reviewer', timeout=10).text
     assert 'No registration yet' in page
