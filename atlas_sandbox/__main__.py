@@ -39,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
                         help='which records return field_url as a plain string (over --quirks)')
     parser.add_argument('--thematic-parents', action='store_true',
                         help='return the parents of cluster_thematic_area terms (the Atlas returns a flat list)')
+    parser.add_argument('--registrations', metavar='FILE',
+                        help='seed: a JSON file of registrations the sandbox stores at start when it does not hold '
+                             'them yet (by id), e.g. atlas_sandbox/demo_registrations.json')
     parser.add_argument('-v', '--verbose', action='store_true', help='log every request')
     return parser
 
@@ -67,6 +70,14 @@ def main(argv=None) -> int:
     sandbox = Sandbox(db=args.db, api_key=args.key, basic=basic, reviewer_key=args.reviewer_key, faults=plan,
                       seed=args.seed, quirks=quirks, name_in_nation_as_list=args.name_in_nation_as_list,
                       url_as_string=args.url_as_string, flat_thematic_areas=not args.thematic_parents)
+    if args.registrations:
+        try:
+            added = sandbox.seed(Sandbox.load_seed(args.registrations))
+        except (ValueError, KeyError, OSError) as exc:
+            print(f'--registrations: {exc}', file=sys.stderr)
+            sandbox.close()
+            return 2
+        print(f'Seeded {len(added)} registrations from {args.registrations}', flush=True)
     url = sandbox.start(args.host, args.port)
     root = url[:-len('/jsonapi')]
     print(f'Atlas sandbox serving {url}', flush=True)

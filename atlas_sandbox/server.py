@@ -24,7 +24,8 @@ the real site:
 - the read-back quirks of spec §4, each switchable at start and while running (``quirks.py``).
 
 ``/_sandbox/...`` (guarded by the reviewer key, header ``x-reviewer-key`` or ``api-key``, or ``?key=``) lets a
-person play the ECCC and drive the sandbox with curl: ``GET /_sandbox`` lists the endpoints.
+person play the ECCC and drive the sandbox with curl: ``GET /_sandbox`` lists the endpoints; ``GET /reviewer`` is
+the same reviewer in a browser (``reviewer_page.py``).
 """
 
 import contextlib
@@ -48,6 +49,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
+from . import reviewer_page
 from .contract import (
     ATTRIBUTES,
     CLUSTER,
@@ -218,17 +220,38 @@ class Sandbox:
 
     # ---------------------------------------------------------------------------------------------- test helpers
 
-    def add_cluster(self, values: Mapping[str, Any], state: str = 'draft', owner: str | None = None) -> str:
+    def add_cluster(self, values: Mapping[str, Any], state: str = 'draft', owner: str | None = None,
+                    uuid: str | None = None, revision_log: str | None = None) -> str:
         """Store a registration from plain values (as the client sends them: a link as its URI, relationships as
         term UUIDs) in any state, for any owner (e.g. records of another tool); validated like a POST, without the
-        role rule. Several national names may be given as a list. Returns its UUID."""
+        role rule. Several national names may be given as a list. Returns its UUID (``uuid``, or a new one)."""
         if state not in STATES:
             raise ValueError(f'unknown moderation state {state!r}')
         data = data_from_plain({name: value for name, value in values.items() if name != 'moderation_state'})
         attributes, relationships = self._checked(data, None)
-        uuid = str(uuidlib.uuid4())
+        uuid = uuid or str(uuidlib.uuid4())
         self.store.insert_cluster(uuid, owner or self.ncc_user_uuid, state, attributes, relationships)
+        if revision_log:
+            self.store.update_cluster(uuid, revision_log=revision_log)
         return uuid
+
+    def seed(self, registrations: list[Mapping[str, Any]]) -> list[str]:
+        """Store the registrations of a seed (see ``load_seed``) that the sandbox does not hold yet, by their
+        ``id``: seeding a persistent sandbox again adds nothing twice and leaves what changed since alone. Returns
+        the UUIDs added."""
+        added = []
+        for item in registrations:
+            item = dict(item)
+            uuid = item.pop('id')
+            if self.store.cluster(uuid) is not None:
+                continue
+            owner = item.pop('owner', 'ncc')
+            owner = {'ncc': self.ncc_user_uuid, 'eccc': self.reviewer_user_uuid}.get(owner, owner)
+            state = item.pop('moderation_state', 'draft')
+            revision_log = item.pop('revision_log', None)
+            item.pop('_comment', None)
+            added.append(self.add_cluster(item, state, owner, uuid=uuid, revision_log=revision_log))
+        return added
 
     def edit_cluster(self, uuid: str, values: Mapping[str, Any]) -> dict:
         """Change a registration as someone on the Atlas would (the ECCC, or the NCC in the Atlas's own screens):
@@ -273,6 +296,18 @@ class Sandbox:
         self.quirks = Quirks.parse(quirks)
         return self.quirks
 
+    @staticmethod
+    def load_seed(path: str | Path) -> list[dict]:
+        """The registrations of a seed file: JSON, a list (or ``{"registrations": [...]}``) of plain values as
+        ``add_cluster`` takes them, each with its ``id`` and optionally ``moderation_state``, ``owner`` (``ncc``,
+        ``eccc`` or a user UUID) and ``revision_log``."""
+        document = json.loads(Path(path).read_text(encoding='utf-8'))
+        registrations = document.get('registrations') if isinstance(document, dict) else document
+        if not isinstance(registrations, list) or not all(isinstance(r, dict) and r.get('id')
+                                                           for r in registrations):
+            raise ValueError('a seed is a list of registrations, each with its "id"')
+        return registrations
+
     def reset(self) -> None:
         """Forget every registration, the statistics, the request log and the forced faults (the terms, the users,
         the fault plan and the quirks stay)."""
@@ -283,7 +318,7 @@ class Sandbox:
             self._log.clear()
 
     def record(self, entry: dict) -> None:
-        if entry['template'].startswith('/_sandbox'):
+        if entry['template'].startswith(('/_sandbox', '/reviewer')):
             return  # driving the sandbox is not Atlas traffic
         with self._stats_lock:
             self._counts[(entry['method'], entry['template'], str(entry['status']))] += 1
@@ -337,6 +372,9 @@ class _App:
             Rule('/_sandbox/quirks', endpoint='sb_quirks', methods=['GET', 'PUT', 'POST']),
             Rule('/_sandbox/clusters', endpoint='sb_clusters', methods=['GET']),
             Rule('/_sandbox/clusters/<id>/<action>', endpoint='sb_action', methods=['POST']),
+            Rule('/reviewer', endpoint='rv_page', methods=['GET']),
+            Rule('/reviewer/login', endpoint='rv_login', methods=['POST']),
+            Rule('/reviewer/clusters/<id>/<action>', endpoint='rv_action', methods=['POST']),
         ], strict_slashes=False, merge_slashes=False)
 
     # ------------------------------------------------------------------------------------------------ dispatch
@@ -420,6 +458,10 @@ class _App:
                               headers={'Allow': ', '.join(endpoint.valid_methods or [])})
             if isinstance(endpoint, HTTPException):
                 raise Refusal(404, f'No route found for "{request.method} {request.path}".')
+            if endpoint.startswith('rv_'):  # the reviewer's HTML page answers in HTML, errors included
+                response = getattr(self, endpoint)(request, **args)
+                entry['status'] = response.status_code
+                return response
             if endpoint.startswith('sb_'):
                 self._check_reviewer(request)
                 status, document, headers = getattr(self, endpoint)(request, **args)
@@ -683,6 +725,8 @@ class _App:
 
     def sb_help(self, request: Request) -> tuple:
         return 200, {'endpoints': {
+            'GET /reviewer': 'the same decisions in a browser: every registration with Publish, Request revision '
+                             'and Reject buttons',
             'GET /_sandbox/stats': 'requests by method, path template and status; faults; registrations by state',
             'GET /_sandbox/requests?method=PATCH': 'the recorded requests with their JSON bodies',
             'GET /_sandbox/clusters': 'every registration, as plain values',
@@ -764,10 +808,68 @@ class _App:
             raise Refusal(422, str(exc)) from None
         return 200, {'cluster': plain}, {}
 
+    # ------------------------------------------------------------------------------------------ /reviewer
+
+    def _reviewer_refusal(self, request: Request, key: str | None) -> Response | None:
+        """The key form (401, or 403 for a wrong key) unless ``key`` is the reviewer key."""
+        if not key:
+            return _page_response(401, reviewer_page.key_form())
+        if not secrets.compare_digest(key.encode(), self.sandbox.reviewer_key.encode()):
+            return _page_response(403, reviewer_page.key_form('This is not the reviewer key.'))
+        return None
+
+    def _given_reviewer_key(self, request: Request) -> str | None:
+        # What this request gives first: a key kept from another sandbox's page must not hide the one given now.
+        return (request.headers.get('x-reviewer-key') or request.args.get('key')
+                or request.cookies.get(reviewer_page.COOKIE) or None)
+
+    def _remember_key(self, response: Response, key: str) -> Response:
+        response.set_cookie(reviewer_page.COOKIE, key, path='/reviewer', httponly=True, samesite='Strict')
+        return response
+
+    def rv_page(self, request: Request) -> Response:
+        key = self._given_reviewer_key(request)
+        refusal = self._reviewer_refusal(request, key)
+        if refusal:
+            return refusal
+        notice = ''
+        done = request.args.get('done')
+        if done:
+            record = self.sandbox.cluster(done)
+            notice = reviewer_page.done_notice(record) if record else ''
+        page = reviewer_page.listing(self.sandbox.clusters(), self.sandbox.ncc_user_uuid, notice)
+        return self._remember_key(_page_response(200, page), key)
+
+    def rv_login(self, request: Request) -> Response:
+        key = request.form.get('key') or None
+        refusal = self._reviewer_refusal(request, key)
+        if refusal:
+            return refusal
+        return self._remember_key(_redirect('/reviewer'), key)
+
+    def rv_action(self, request: Request, id: str, action: str) -> Response:  # noqa: A002
+        refusal = self._reviewer_refusal(request, self._given_reviewer_key(request) or request.form.get('key'))
+        if refusal:
+            return refusal
+        if action not in reviewer_page.ACTIONS:
+            return _page_response(404, reviewer_page.key_form(f'Unknown action {action!r}.'))
+        message = (request.form.get('message') or '').strip() or None
+        try:
+            self.sandbox.set_state(id, reviewer_page.ACTIONS[action][1], message)
+        except KeyError:
+            return _page_response(404, reviewer_page.key_form(f'No registration {id}.'))
+        return _redirect(f'/reviewer?{urlencode({"done": id})}')
+
 
 # ----------------------------------------------------------------------------------------------------- helpers
 
-# ----------------------------------------------------------------------------------------------------- helpers
+def _page_response(status: int, page: str) -> Response:
+    return Response(page, status, content_type='text/html; charset=utf-8')
+
+
+def _redirect(location: str) -> Response:
+    return Response('', 303, {'Location': location})
+
 
 def _json(status: int, document: Any, headers: dict | None = None) -> Response:
     return Response(json.dumps(document, ensure_ascii=False), status, headers or {}, content_type=JSONAPI)

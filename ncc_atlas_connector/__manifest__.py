@@ -48,6 +48,7 @@
         "views/res_partner_privacy_views.xml",
     ],
     "demo": [
+        "demo/res_users_demo.xml",
         "demo/res_partner_demo.xml",
         "demo/ncc_pipeline_demo.xml",
     ],

@@ -45,9 +45,10 @@ else
     SERVER_ARGS=()
 fi
 
-# The sandbox Atlas, persistent across runs.
+# The sandbox Atlas, persistent across runs, holding the registrations the demo meets (added once, by id).
 "$ROOT/scripts/sandbox.sh" --port "$SANDBOX_PORT" --db "$RUN/sandbox.sqlite" --key "$SANDBOX_KEY" \
-    --reviewer-key "$SANDBOX_REVIEWER_KEY" > "$RUN/sandbox.log" 2>&1 &
+    --reviewer-key "$SANDBOX_REVIEWER_KEY" --registrations "$ROOT/atlas_sandbox/demo_registrations.json" \
+    > "$RUN/sandbox.log" 2>&1 &
 SANDBOX_PID=$!
 ROUTER_PID=
 cleanup() { kill "$SANDBOX_PID" $ROUTER_PID 2>/dev/null || true; stop_pg; }
@@ -80,9 +81,10 @@ fi
 
 cat <<MSG
 
-  Odoo with the NCC Atlas Connector:  http://localhost:$HTTP_PORT   (log in as admin / admin)
+  Odoo with the NCC Atlas Connector:  http://localhost:$HTTP_PORT   (log in as admin / admin; the demo's
+                                      officer: officer / officer, its manager: manager / manager)
   Sandbox Atlas (JSON:API root):      http://127.0.0.1:$SANDBOX_PORT/jsonapi   (NCC key: $SANDBOX_KEY)
-  ECCC reviewer actions:              http://127.0.0.1:$SANDBOX_PORT/_sandbox   (reviewer key: $SANDBOX_REVIEWER_KEY)
+  ECCC reviewer page:                 http://127.0.0.1:$SANDBOX_PORT/reviewer   (reviewer key: $SANDBOX_REVIEWER_KEY)
   Odoo runs in $MODE.
   Logs: .cache/run/odoo.log, .cache/run/sandbox.log.   Ctrl-C stops everything.
 

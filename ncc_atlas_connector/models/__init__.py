@@ -31,3 +31,4 @@ from . import ncc_privacy_mixin
 from . import ncc_privacy_models
 from . import res_partner_privacy
 from . import privacy_lookup_wizard
+from . import ncc_demo_pipeline

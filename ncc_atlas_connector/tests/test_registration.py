@@ -5,7 +5,6 @@ from freezegun import freeze_time
 
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
-from odoo.tools import convert_file
 
 from .registration_common import RegistrationCase
 
@@ -495,24 +494,3 @@ class TestRegistrationRepresentative(RegistrationCase):
     def test_validation_error_is_raised_as_validation_error(self):
         with self.assertRaises(ValidationError):
             self.ana.write({"email": "not-an-email"})
-
-
-@tagged("post_install", "-at_install")
-class TestRegistrationDemo(RegistrationCase):
-    def test_demo_applicants_pass_the_validation(self):
-        """The demo file loads through every constraint (tests run without demo data, so load it here)."""
-        convert_file(self.env, "ncc_atlas_connector", "demo/res_partner_demo.xml", {}, mode="init", noupdate=True)
-        demo = self.env["ir.model.data"].search(
-            [("module", "=", "ncc_atlas_connector"), ("model", "=", "res.partner"), ("name", "=like", "demo_partner_%")]
-        )
-        companies = self.Partner.browse(demo.mapped("res_id")).filtered("is_company")
-        self.assertEqual(len(companies), 12)
-        self.assertTrue(all(companies.mapped("ncc_is_applicant")))
-        self.assertGreaterEqual(len(companies.country_id), 10)
-        self.assertTrue(all(companies.mapped("ncc_representative_id")), "every applicant has its contact person")
-        complete = companies.filtered("ncc_registration_complete")
-        self.assertEqual(len(complete), 8)
-        self.assertEqual(
-            sorted((companies - complete).mapped("country_id.code")), ["ES", "IT", "PL", "PT"], "four are unfinished"
-        )
-        self.assertTrue(all(url.endswith(".example.eu") for url in companies.mapped("website")))
