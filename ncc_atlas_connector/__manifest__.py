@@ -2,7 +2,7 @@
     "name": "NCC Atlas Connector",
     "summary": "Register, assess and publish EU Cybersecurity Competence Community members, "
     "kept in sync with the ECCC Atlas",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "category": "Services",
     "website": "https://github.com/ncc-atlas/ncc_atlas_connector",
     "author": "NCC Atlas Connector contributors",
@@ -46,12 +46,18 @@
         "views/ncc_atlas_import_views.xml",
         "report/ncc_privacy_export_report.xml",
         "views/res_partner_privacy_views.xml",
+        "data/ncc_atlas_status_data.xml",
+        "views/ncc_atlas_status_views.xml",
+        "data/res_users_home_data.xml",
     ],
     "demo": [
         "demo/res_partner_demo.xml",
         "demo/ncc_pipeline_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "ncc_atlas_connector/static/src/scss/*.scss",
+        ],
         "web.assets_tests": [
             "ncc_atlas_connector/static/src/tours/**/*",
         ],
