@@ -32,4 +32,4 @@ class ResUsers(models.Model):
         users = (self or self.with_context(active_test=False).search([("share", "=", False)])).sudo()
         ncc = users.filtered(lambda user: officer in user.all_group_ids and not user.share)
         ncc.filtered(lambda user: not user.action_id).write({"action_id": home.id})
-        (users - ncc).filtered(lambda user: user.action_id == home).write({"action_id": False})
+        (users - ncc).filtered(lambda user: user.action_id.id == home.id).write({"action_id": False})

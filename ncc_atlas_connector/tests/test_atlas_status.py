@@ -252,9 +252,9 @@ class TestPipelineAndHome(StatusCase):
         self.assertFalse(plain.action_id)
         chosen = self.env.ref("base.action_res_users")
         own = new_test_user(self.env, "ncc_home_own", groups="base.group_user")
-        own.action_id = chosen
+        own.action_id = chosen.id
         own.write({"group_ids": [(4, self.env.ref(REF + "group_ncc_officer").id)]})
-        self.assertEqual(own.action_id, chosen, "a home someone chose is kept")
+        self.assertEqual(own.action_id.id, chosen.id, "a home someone chose is kept")
         officer.write({"group_ids": [(3, self.env.ref(REF + "group_ncc_officer").id),
                                      (4, self.env.ref("base.group_user").id)]})
         self.assertFalse(officer.action_id, "left the NCC: the pipeline is no longer home")
