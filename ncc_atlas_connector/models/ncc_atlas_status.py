@@ -13,6 +13,8 @@ MANAGER_GROUP = "ncc_atlas_connector.group_ncc_manager"
 ALERT_ACTIVITY = "ncc_atlas_connector.mail_activity_type_ncc_pending_alert"
 ALERT_HOURS_PARAM = PARAM + "pending_alert_hours"
 ALERT_HOURS_DEFAULT = 24
+# Set while the managers have been alerted of the current long wait: one alert per wait, not one per run.
+ALERT_RAISED_PARAM = PARAM + "pending_alert_raised"
 # Operations of the scheduled sync: an outage is read from their exchanges.
 JOB_OPERATIONS = ("push", "read", "pull", "vocabulary")
 REQUEST_DAYS = 14
@@ -242,23 +244,26 @@ class NccAtlasStatus(models.TransientModel):
 
     @api.model
     def _cron_pending_alert(self):
-        """Give every manager one activity while the oldest pending application waits longer than the setting;
-        none more at the next runs, and the activities go once nothing waits that long."""
+        """Give every manager one activity when the oldest pending application has waited longer than the
+        setting: once for the whole wait, not at every run (nor again when a manager marks it done). Once nothing
+        waits that long, the activities left go and the next long wait alerts again."""
         hours = self._alert_hours()
-        Activity = self.env["mail.activity"].sudo()
+        params = self.env["ir.config_parameter"].sudo()
         activity_type = self.env.ref(ALERT_ACTIVITY)
-        open_alerts = Activity.search([("activity_type_id", "=", activity_type.id)])
         if not hours or self._oldest_pending() < hours:
-            open_alerts.unlink()
+            self.env["mail.activity"].sudo().search([("activity_type_id", "=", activity_type.id)]).unlink()
+            if params.get_param(ALERT_RAISED_PARAM):
+                params.set_param(ALERT_RAISED_PARAM, False)
+            return
+        if params.get_param(ALERT_RAISED_PARAM):
             return
         oldest = self.env["res.partner"].sudo().search(
             [("ncc_is_applicant", "=", True), ("ncc_sync_state", "=", "pending")],
             order="ncc_pending_since, write_date, id", limit=1,
         )
         managers = self.env.ref(MANAGER_GROUP).sudo().all_user_ids.filtered(lambda u: u.active and not u.share)
-        alerted = open_alerts.user_id
-        for manager in managers - alerted:
-            oldest.with_context(mail_activity_quick_update=True).activity_schedule(
+        for manager in managers:
+            oldest.activity_schedule(
                 activity_type_id=activity_type.id,
                 user_id=manager.id,
                 summary=self.env._("Applications wait to be sent to the Atlas"),
@@ -267,3 +272,4 @@ class NccAtlasStatus(models.TransientModel):
                     "%(hours)s hours. See the Atlas status panel: is the Atlas answering, did the jobs run?",
                     name=oldest.name, hours=hours),
             )
+        params.set_param(ALERT_RAISED_PARAM, fields.Datetime.to_string(fields.Datetime.now()))

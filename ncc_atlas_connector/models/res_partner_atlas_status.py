@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 from .res_partner_assessment import OFFICER_GROUP
 
@@ -13,6 +13,14 @@ class ResPartner(models.Model):
         "Waiting to be sent since", copy=False, readonly=True, groups=OFFICER_GROUP,
         help="When the registration was last queued for the Atlas; empty once it is sent (or needs a person).",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        now = fields.Datetime.now()
+        for vals in vals_list:
+            if vals.get("ncc_sync_state") == "pending":
+                vals.setdefault("ncc_pending_since", now)
+        return super().create(vals_list)
 
     def write(self, vals):
         if "ncc_sync_state" not in vals:

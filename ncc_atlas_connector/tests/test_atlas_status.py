@@ -147,10 +147,17 @@ class TestPendingAlert(StatusCase):
         self.assertEqual(self.alerts(), alerts, "no second activity at the next run")
         self.assertEqual(self.sandbox.count(), before, "the check asks nothing of the Atlas")
         self.assertEqual(cron.ncc_last_run_status, "fully done")
+        alerts[0].action_feedback(feedback="Looked at it")
+        self.run_cron("pending_alert")
+        self.assertEqual(len(self.alerts()), len(alerts) - 1, "marked done: not raised again for the same wait")
         # sent at last: the alert goes
         partner._ncc_sync_writer().write({"ncc_sync_state": "synced"})
         self.run_cron("pending_alert")
         self.assertFalse(self.alerts())
+        # a new long wait alerts again
+        self.application_in("pending", "Stuck Again Labs", hours=48)
+        self.run_cron("pending_alert")
+        self.assertEqual(len(self.alerts()), len(self.managers()))
 
     def test_no_alert_under_the_threshold_or_when_off(self):
         self.application_in("pending", "Fresh Labs", hours=3)
