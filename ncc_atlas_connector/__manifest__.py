@@ -46,6 +46,9 @@
         "views/ncc_atlas_import_views.xml",
         "report/ncc_privacy_export_report.xml",
         "views/res_partner_privacy_views.xml",
+        "data/ncc_atlas_status_data.xml",
+        "views/ncc_atlas_status_views.xml",
+        "data/res_users_home_data.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",
@@ -53,6 +56,9 @@
         "demo/ncc_pipeline_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "ncc_atlas_connector/static/src/scss/*.scss",
+        ],
         "web.assets_tests": [
             "ncc_atlas_connector/static/src/tours/**/*",
         ],

@@ -121,3 +121,15 @@ def reword_revalidation_check(env):
     ])
     lines.write({"name": REVALIDATION_CHECK_NAME})
     return len(lines)
+# Since 19.0.1.2.0 the pipeline's stages outside the officers' work are folded in the kanban, so that its open
+# columns fit the screen. Stage data is not updated on upgrade (managers may edit it): the seeded stages of the
+# ECCC's side are folded once here (a manager unfolds them in the stage's form); the rejected stage always was.
+FOLDED_STAGES = ("stage_approved", "stage_eccc_review", "stage_member")
+
+
+def fold_eccc_stages(env):
+    stages = env["ncc.assessment.stage"]
+    for xmlid in FOLDED_STAGES:
+        stages |= env.ref(f"ncc_atlas_connector.{xmlid}", raise_if_not_found=False) or stages
+    stages.write({"fold": True})
+    return stages

@@ -32,3 +32,8 @@ from . import ncc_privacy_models
 from . import res_partner_privacy
 from . import privacy_lookup_wizard
 from . import ncc_demo_pipeline
+from . import ir_cron
+from . import res_partner_atlas_status
+from . import ncc_atlas_status
+from . import res_config_settings_status
+from . import res_users_home

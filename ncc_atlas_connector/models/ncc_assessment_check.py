@@ -26,7 +26,8 @@ class NccAssessmentCheckTemplate(models.Model):
     sequence = fields.Integer(default=10)
     code = fields.Char(help="Short reference of the check, e.g. its number in the NCC's procedure.")
     guidance = fields.Text(translate=True, help="What the officer looks at and what counts as evidence.")
-    legal_basis = fields.Char(help="The provision the check applies, e.g. Art. 8(3) Regulation 2021/887.")
+    legal_basis = fields.Char(
+        "Legal basis", help="The provision the check applies, e.g. Art. 8(3) Regulation 2021/887.")
     stage_id = fields.Many2one(
         "ncc.assessment.stage",
         "Stage",
@@ -65,10 +66,10 @@ class NccAssessmentCheck(models.Model):
     required = fields.Boolean(default=True)
     revalidation = fields.Boolean("Re-validation check", readonly=True)
     result = fields.Selection(CHECK_RESULTS, default="pending", required=True)
-    is_passed = fields.Boolean(compute="_compute_is_passed", store=True, help="Passed or not applicable.")
+    is_passed = fields.Boolean("Passed", compute="_compute_is_passed", store=True, help="Passed or not applicable.")
     note = fields.Text(help="The officer's finding, and the reasons when the check fails.")
     evidence = fields.Binary(attachment=True, help="A document supporting the finding (register extract, ...).")
-    evidence_filename = fields.Char()
+    evidence_filename = fields.Char("Evidence file name")
     checked_by_id = fields.Many2one("res.users", "Checked by", readonly=True)
     checked_date = fields.Datetime("Checked on", readonly=True)
 

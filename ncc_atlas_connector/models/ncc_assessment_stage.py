@@ -33,7 +33,11 @@ class NccAssessmentStage(models.Model):
         help="What the stage means to the pipeline: the gates, the decisions and the Atlas synchronisation rely on "
         "the kind, never on a particular stage.",
     )
-    fold = fields.Boolean("Folded in pipeline", help="Fold the column in the kanban view when it is empty.")
+    fold = fields.Boolean(
+        "Folded in pipeline",
+        help="Show the column folded in the kanban view, as a narrow band with its count: a click unfolds it. The "
+        "stages outside the officers' work (the ECCC's side, closed) are folded.",
+    )
     description = fields.Text(translate=True, help="What is done in this stage; shown as the column tooltip.")
     target_days = fields.Integer(
         "Target (days)",

@@ -143,6 +143,7 @@ class NccAtlasImport(models.Model):
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
+            "name": self.display_name,
             "res_model": self._name,
             "res_id": self.id,
             "view_mode": "form",

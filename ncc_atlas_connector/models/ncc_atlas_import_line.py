@@ -57,14 +57,14 @@ class NccAtlasImportLine(models.Model):
     sequence = fields.Integer(default=10)
     atlas_uuid = fields.Char("Atlas UUID", required=True, readonly=True)
     title = fields.Char("Name on the Atlas", readonly=True)
-    registration_number = fields.Char(readonly=True)
+    registration_number = fields.Char("Registration number", readonly=True)
     country_code = fields.Char("Country", readonly=True)
     city = fields.Char(readonly=True)
     website = fields.Char(readonly=True)
     moderation_state = fields.Selection(MODERATION_STATE_SELECTION, "Atlas state", readonly=True)
     changed = fields.Datetime("Atlas last change", readonly=True)
     revision_message = fields.Text("ECCC message", readonly=True)
-    atlas_values = fields.Json(readonly=True)
+    atlas_values = fields.Json("Atlas values", readonly=True)
     linked_partner_id = fields.Many2one("res.partner", "Linked to", readonly=True,
                                         help="The company already linked to this Atlas registration.")
     partner_id = fields.Many2one(
@@ -77,10 +77,12 @@ class NccAtlasImportLine(models.Model):
     action = fields.Selection(ACTIONS, compute="_compute_action", store=True)
     note = fields.Text("Match", readonly=True, help="Why the match needs the manager: several candidates, or "
                        "registrations competing for one company.")
-    compete_keys = fields.Char(readonly=True, help="What this registration competes for with others of the import.")
+    compete_keys = fields.Char("Competes for", readonly=True,
+                               help="What this registration competes for with others of the import.")
     issues = fields.Text("Will fail", readonly=True,
                          help="What the record's own rules refuse, as the import would write it, and why.")
-    left_out = fields.Json(readonly=True, help="The values an incomplete import leaves out so that the rules pass.")
+    left_out = fields.Json("Values left out", readonly=True,
+                           help="The values an incomplete import leaves out so that the rules pass.")
     left_out_labels = fields.Text("Left out", compute="_compute_left_out_labels")
     blocked = fields.Boolean(readonly=True, help="Leaving Atlas values out does not make the rules pass: the "
                              "company itself needs a correction first, or another company.")

@@ -1,4 +1,5 @@
 import contextlib
+import json
 import logging
 import re
 from datetime import timedelta
@@ -8,11 +9,13 @@ from psycopg2.errors import ForeignKeyViolation
 import odoo.modules.module
 from odoo import _, api, fields, models
 from odoo.tools import SQL
+from odoo.tools.translate import LazyTranslate
 
 from .atlas_mapping import OUTCOME_SELECTION as OUTCOMES
 from .atlas_mapping import PARAM_PREFIX
 
 _logger = logging.getLogger(__name__)
+_lt = LazyTranslate(__name__)
 
 # Attributes that carry personal data: masked in the excerpts when they are written, as the error and the shape of
 # the exchange are what troubleshooting needs.
@@ -21,6 +24,30 @@ PERSONAL_ATTRIBUTES = ("field_first_name", "field_family_name", "field_e_mail", 
 _PERSONAL_VALUE = re.compile(r'("(?:%s)"\s*:\s*)"(?:[^"\\]|\\.)*(?:"|\Z)' % "|".join(PERSONAL_ATTRIBUTES))
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 MASK = "***"
+
+# What an exchange did, for its title: (operation, HTTP method) -> words; the operation alone when the method does
+# not tell more. The operations are the ones the sync, the import and the wizards log under.
+EXCHANGE_TITLES = {
+    ("push", "POST"): _lt("Create on the Atlas"),
+    ("push", "PATCH"): _lt("Update on the Atlas"),
+    ("push", "GET"): _lt("Look-up before sending"),
+    ("read", "GET"): _lt("Read from the Atlas"),
+    ("pull", "GET"): _lt("Read the ECCC's decision"),
+    ("vocabulary", None): _lt("Vocabulary refresh"),
+    ("connection test", None): _lt("Connection test"),
+    ("import", None): _lt("Import from the Atlas"),
+    ("look-up", None): _lt("Look-up on the Atlas"),
+}
+
+
+def pretty_json(text):
+    """The excerpt as indented JSON, or as it is when it is no JSON (cut at the excerpt's length, or not JSON)."""
+    if not text:
+        return text
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except ValueError:
+        return text
 
 
 def mask_personal_data(text):
@@ -49,11 +76,36 @@ class NccAtlasSyncLog(models.Model):
     error = fields.Text()
     request_excerpt = fields.Text("Request")
     response_excerpt = fields.Text("Answer")
+    title = fields.Char(compute="_compute_title", help="What the exchange did, and for which registration.")
+    action_label = fields.Char("Exchange", compute="_compute_title")
+    request_pretty = fields.Text("Request, formatted", compute="_compute_pretty")
+    response_pretty = fields.Text("Answer, formatted", compute="_compute_pretty")
     recorded = fields.Boolean(
         "Outcome recorded", default=True, index=True,
         help="Whether Odoo recorded what this exchange did. An exchange is logged as soon as it ends, on its own "
              "transaction; the run that made it records its outcome when it commits. An entry left unrecorded is an "
              "exchange whose run was interrupted: the next run looks the registration up again.")
+
+    @api.depends("operation", "method", "partner_id")
+    def _compute_title(self):
+        for log in self:
+            title = EXCHANGE_TITLES.get((log.operation, log.method)) or EXCHANGE_TITLES.get((log.operation, None))
+            log.action_label = self.env._(title) if title else (log.operation or "").capitalize()
+            log.title = (self.env._("%(action)s: %(registration)s", action=log.action_label,
+                                    registration=log.partner_id.display_name)
+                         if log.partner_id else log.action_label)
+
+    @api.depends("title")
+    def _compute_display_name(self):
+        for log in self:
+            log.display_name = log.title
+
+    @api.depends("request_excerpt", "response_excerpt")
+    def _compute_pretty(self):
+        # Masked when written: indenting keeps the mask, and an excerpt cut short stays as it was.
+        for log in self:
+            log.request_pretty = pretty_json(log.request_excerpt)
+            log.response_pretty = pretty_json(log.response_excerpt)
 
     @api.model
     def _from_exchanges(self, exchanges, partner=None, operation=None, recorded=True):

@@ -20,7 +20,7 @@ class NccAtlasTerm(models.Model):
         ondelete="restrict",
         domain="[('vocabulary', '=', vocabulary), ('parent_id', '=', False)]",
     )
-    parent_path = fields.Char(index=True)
+    parent_path = fields.Char("Parent path", index=True)
     child_ids = fields.One2many("ncc.atlas.term", "parent_id", string="Sub-terms")
     atlas_uuid = fields.Char(string="Atlas UUID", index=True, copy=False)
     iso_code = fields.Char(string="ISO code", size=2, help="ISO 3166-1 alpha-2 code of a country term.")

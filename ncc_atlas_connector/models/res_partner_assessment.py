@@ -140,6 +140,12 @@ class ResPartner(models.Model):
         "Required checks passed", compute="_compute_ncc_check_counts", groups=OFFICER_GROUP
     )
     ncc_check_failed_count = fields.Integer("Failed checks", compute="_compute_ncc_check_counts", groups=OFFICER_GROUP)
+    # The kanban card counts what the checklist shows: every line of the current round, the optional ones too.
+    ncc_check_count = fields.Integer("Checks", compute="_compute_ncc_check_counts", groups=OFFICER_GROUP)
+    ncc_check_done_count = fields.Integer(
+        "Checks done", compute="_compute_ncc_check_counts", groups=OFFICER_GROUP,
+        help="Checklist lines with a result (passed, failed or not applicable).",
+    )
     ncc_check_progress = fields.Float("Checklist progress", compute="_compute_ncc_check_counts", groups=OFFICER_GROUP)
     ncc_needs_attention = fields.Boolean(
         "Needs attention",
@@ -214,6 +220,8 @@ class ResPartner(models.Model):
             partner.ncc_check_required_count = len(required)
             partner.ncc_check_passed_count = len(required.filtered("is_passed"))
             partner.ncc_check_failed_count = len(partner.ncc_check_ids.filtered(lambda line: line.result == "fail"))
+            partner.ncc_check_count = len(partner.ncc_check_ids)
+            partner.ncc_check_done_count = len(partner.ncc_check_ids.filtered(lambda line: line.result != "pending"))
             partner.ncc_check_progress = 100.0 * len(required.filtered("is_passed")) / len(required) if required else 0
 
     def _ncc_attention_domain(self):

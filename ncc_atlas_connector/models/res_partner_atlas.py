@@ -54,10 +54,10 @@ class ResPartner(models.Model):
     ncc_next_attempt = fields.Datetime("Next attempt", copy=False, readonly=True, groups=OFFICER)
     # The Atlas's values after the last successful exchange: the base that tells a remote edit from a local one.
     ncc_synced_values = fields.Json("Values last synced", copy=False, readonly=True, groups=OFFICER)
-    ncc_force_create = fields.Boolean(copy=False, readonly=True, groups=OFFICER,
+    ncc_force_create = fields.Boolean("Create a new Atlas registration", copy=False, readonly=True, groups=OFFICER,
                                       help="An officer chose to create a new Atlas registration despite candidates.")
     ncc_sync_log_ids = fields.One2many("ncc.atlas.sync.log", "partner_id", "Sync log", groups=OFFICER)
-    ncc_sync_log_count = fields.Integer(compute="_compute_ncc_sync_log_count", groups=OFFICER)
+    ncc_sync_log_count = fields.Integer("Sync log entries", compute="_compute_ncc_sync_log_count", groups=OFFICER)
 
     _ncc_atlas_uuid_unique = models.Constraint(
         "UNIQUE(ncc_atlas_uuid)", "Another company is already linked to this Atlas registration."

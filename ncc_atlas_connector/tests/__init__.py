@@ -30,3 +30,4 @@ from . import test_security_referral_confidentiality
 from . import test_intake_checklist
 from . import test_rounds_tour
 from . import test_demo
+from . import test_atlas_status

@@ -149,7 +149,7 @@ class NccAtlasLinkWizardLine(models.TransientModel):
     chosen = fields.Boolean("This one")
     atlas_uuid = fields.Char("Atlas UUID")
     title = fields.Char("Name")
-    registration_number = fields.Char()
+    registration_number = fields.Char("Registration number")
     address = fields.Char()
     website = fields.Char()
     email = fields.Char("E-mail")

@@ -20,6 +20,7 @@ class NccDecisionWizard(models.TransientModel):
     mode = fields.Selection(MODES, required=True)
     text = fields.Text(compute="_compute_text", store=True, readonly=False, required=True)
     security_grounds = fields.Boolean(
+        "On security grounds",
         help="The decision rests on security grounds: it must be proportionate and reasoned (Art. 8(4)).",
     )
 

@@ -7,6 +7,7 @@ class NccDecisionWizard(models.TransientModel):
     _inherit = "ncc.decision.wizard"
 
     security_objection = fields.Boolean(
+        "Objection of the competent authority",
         compute="_compute_security_objection",
         help="The competent authority objected to one of these applications on security grounds.",
     )

@@ -5,6 +5,11 @@ const DIALOG = ".modal:has(.o_form_view)";
 function openResolve(company, column) {
     return [
         {
+            content: `Unfold the ${column} column (the ECCC's side of the pipeline is folded)`,
+            trigger: `.o_kanban_group.o_column_folded .o_column_title:contains('${column}')`,
+            run: "click",
+        },
+        {
             content: `Open ${company} from the pipeline`,
             trigger: `.o_kanban_group:contains('${column}') .o_kanban_record:contains('${company}')`,
             run: "click",
