@@ -8,7 +8,7 @@
     "author": "NCC Atlas Connector contributors",
     "license": "LGPL-3",
     "application": True,
-    "depends": ["contacts", "mail", "base_import", "privacy_lookup"],
+    "depends": ["contacts", "mail", "base_import", "privacy_lookup", "portal"],
     "external_dependencies": {"python": ["pydantic", "requests"]},
     "data": [
         "security/ncc_security.xml",
@@ -46,6 +46,8 @@
         "views/ncc_atlas_import_views.xml",
         "report/ncc_privacy_export_report.xml",
         "views/res_partner_privacy_views.xml",
+        "data/ncc_portal_data.xml",
+        "views/portal_templates.xml",
     ],
     "demo": [
         "demo/res_partner_demo.xml",

@@ -25,3 +25,7 @@ from . import test_personal_data_screens
 from . import test_security_referral
 from . import test_security_referral_tour
 from . import test_privacy
+from . import test_portal_status
+from . import test_portal_atlas
+from . import test_portal_tour
+from . import test_portal_screens
