@@ -160,7 +160,7 @@ class ResPartner(models.Model):
         return self | self.with_context(active_test=False).child_ids
 
     def _ncc_portal_messages(self):
-        """The messages exchanged with the applicant, oldest first: emails and comments to or from the company or
+        """The messages exchanged with the applicant, newest first: emails and comments to or from the company or
         its contacts, never internal notes, tracking or logs."""
         self.ensure_one()
         people = self._ncc_portal_people()
@@ -171,7 +171,7 @@ class ResPartner(models.Model):
             ("message_type", "in", ("email", "comment", "email_outgoing")),
             ("subtype_id", "=", comment.id),
             "|", ("author_id", "in", people.ids), ("partner_ids", "in", people.ids),
-        ], order="date asc, id asc")
+        ], order="date desc, id desc")
         return messages
 
     def _ncc_portal_can_answer(self):

@@ -16,7 +16,7 @@ from .portal_common import URL, PortalCase
 class TestPortalScreens(PortalCase):
     browser_size = "1440x900"
 
-    def shoot(self, user, name):
+    def shoot(self, user, name, scroll_to=None):
         folder = os.environ.get("NCC_SCREENSHOTS")
         original = ChromeBrowser._wait_code_ok
 
@@ -27,7 +27,9 @@ class TestPortalScreens(PortalCase):
             return result
 
         with patch.object(ChromeBrowser, "_wait_code_ok", wait_then_shoot):
-            self.browser_js(URL, "setTimeout(() => console.log('test successful'), 1500)", login=user.login)
+            scroll = f"document.querySelector('{scroll_to}').scrollIntoView();" if scroll_to else ""
+            self.browser_js(URL, f"{scroll} setTimeout(() => console.log('test successful'), 1500)",
+                            login=user.login)
         self.assertTrue(Path(folder, name).exists())
 
     def test_screens(self):
@@ -43,6 +45,7 @@ class TestPortalScreens(PortalCase):
             message="An extract of the company register, not older than three months.")
         applicant._ncc_portal_answer(user, "Here is the extract.", [("register-extract.pdf", b"%PDF-1.4")])
         self.shoot(user, "portal_status_information.png")
+        self.shoot(user, "portal_status_information_corrections.png", scroll_to=".o_ncc_corrections")
         applicant._ncc_portal_resubmit(user)
         self.pass_all_checks(applicant)
         applicant.with_user(self.manager).action_ncc_approve()
