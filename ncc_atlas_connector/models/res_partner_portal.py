@@ -7,10 +7,9 @@ fields or models: the controller finds the user's own application and works on i
 below, so that the model's own rules (validation, gates, decision records) apply as for the back office.
 """
 
-from markupsafe import Markup
-
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools.mail import plaintext2html
 from odoo.tools.misc import clean_context
 
 from .ncc_assessment_stage import WORK_KINDS
@@ -254,7 +253,7 @@ class ResPartner(models.Model):
         company = self.sudo()
         officer = company._ncc_portal_officer()
         return company.with_context(mail_create_nosubscribe=True).message_post(
-            body=Markup("<p>%s</p>") % body if body else "",
+            body=plaintext2html(body) if body else "",
             author_id=user.partner_id.id,
             message_type="comment",
             subtype_xmlid="mail.mt_comment",

@@ -186,7 +186,7 @@ class TestPortalPage(PortalCase):
         self.request_information(self.applicant, REQUEST)
         self.login(self.user)
         self.assertIn('data-status="information"', self.page().text)
-        response = self.post("/answer", {"body": "Here is the extract."},
+        response = self.post("/answer", {"body": "Here is the extract.\n<script>alert(1)</script>"},
                              files={"attachments": ("extract.pdf", b"%PDF-1.4 extract", "application/pdf")})
         self.assertEqual(response.status_code, 303)
         self.assertIn("notice=answered", response.headers["Location"])
@@ -197,6 +197,7 @@ class TestPortalPage(PortalCase):
         self.assertIn(self.officer.partner_id, answer.partner_ids, "the officer is told")
         page = self.page(notice="answered").text
         self.assertIn("Here is the extract.", page)
+        self.assertNotIn("<script>alert(1)", page, "the answer is text, never markup")
         self.assertIn("extract.pdf", page)
         download = self.url_open(
             f"/web/content/{answer.attachment_ids.id}?download=true&access_token={answer.attachment_ids.access_token}",
