@@ -8,7 +8,7 @@
     "author": "NCC Atlas Connector contributors",
     "license": "LGPL-3",
     "application": True,
-    "depends": ["contacts", "mail", "base_import", "privacy_lookup"],
+    "depends": ["contacts", "mail", "base_import", "privacy_lookup", "portal"],
     "external_dependencies": {"python": ["pydantic", "requests"]},
     "data": [
         "security/ncc_security.xml",
@@ -49,6 +49,8 @@
         "data/ncc_atlas_status_data.xml",
         "views/ncc_atlas_status_views.xml",
         "data/res_users_home_data.xml",
+        "data/ncc_portal_data.xml",
+        "views/portal_templates.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",

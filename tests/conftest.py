@@ -20,6 +20,10 @@ import odoo.addons  # noqa: E402 - a namespace package: only importable once the
 
 if str(ROOT) not in list(odoo.addons.__path__):
     odoo.addons.__path__.append(str(ROOT))
+# The addons of the Odoo source too: the addon's controllers build on the portal's.
+ODOO_ADDONS = Path(odoo.addons.__path__[0]).resolve().parents[1] / 'addons'
+if ODOO_ADDONS.is_dir() and str(ODOO_ADDONS) not in list(odoo.addons.__path__):
+    odoo.addons.__path__.append(str(ODOO_ADDONS))
 
 
 @pytest.fixture(scope='session', autouse=True)

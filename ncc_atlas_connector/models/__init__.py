@@ -37,3 +37,5 @@ from . import res_partner_atlas_status
 from . import ncc_atlas_status
 from . import res_config_settings_status
 from . import res_users_home
+from . import res_partner_portal
+from . import ncc_decision_portal

@@ -114,6 +114,7 @@ class ResPartner(models.Model):
     ncc_is_applicant = fields.Boolean(
         "Community applicant",
         index=True,
+        groups="base.group_user",  # not the portal's: nothing of the addon is readable there
         copy=False,
         tracking=True,
         help="This organisation has a registration for the EU Cybersecurity Competence Community: the form below "
@@ -141,6 +142,7 @@ class ResPartner(models.Model):
         string="Atlas country",
         compute="_compute_ncc_country_term_id",
         search="_search_ncc_country_term_id",
+        groups="base.group_user",
         help="The Atlas country term matching the country of the address.",
     )
 

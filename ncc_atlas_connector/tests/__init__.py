@@ -31,3 +31,7 @@ from . import test_intake_checklist
 from . import test_rounds_tour
 from . import test_demo
 from . import test_atlas_status
+from . import test_portal_status
+from . import test_portal_atlas
+from . import test_portal_tour
+from . import test_portal_screens
