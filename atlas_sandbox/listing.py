@@ -57,8 +57,8 @@ def parse_filters(args: Any) -> list[dict]:
 
 
 def index_keys(conditions: list[dict]) -> dict:
-    """The equality conditions an index answers, as keys for ``Store.clusters``: the registrations they select
-    hold every match (the conditions are still matched one by one on them)."""
+    """The equality and ``IN`` conditions an index answers, as keys for ``Store.clusters`` (a list for ``IN``): the
+    registrations they select hold every match (the conditions are still matched one by one on them)."""
     keys: dict = {}
     for condition in conditions:
         operator, values = condition['operator'], condition['values']
@@ -67,6 +67,8 @@ def index_keys(conditions: list[dict]) -> dict:
             keys['uuids'] = [uuid for uuid in keys['uuids'] if uuid in wanted] if 'uuids' in keys else list(wanted)
         elif condition['path'] in _INDEXED_PATHS and operator == '=':
             keys.setdefault(_INDEXED_PATHS[condition['path']], values[0])
+        elif condition['path'] in _INDEXED_PATHS and operator == 'IN':
+            keys.setdefault(_INDEXED_PATHS[condition['path']], list(values))  # a batch's look-up: one request
     return keys
 
 

@@ -197,12 +197,15 @@ class Store:
         return (number if isinstance(number, str) else None, country, title if isinstance(title, str) else None)
 
     def clusters(self, **keys: Any) -> list[dict]:
-        """Every registration, or those whose keys are equal to the given ones, from the indexes: ``uuids`` (a
-        list), ``owner``, ``registration_number``, ``country``, ``title``."""
+        """Every registration, or those whose keys are equal to the given ones (or to one of them, given a list),
+        from the indexes: ``uuids`` (a list), ``owner``, ``registration_number``, ``country``, ``title``."""
         where, params = [], []
         for name, value in keys.items():
             if name == 'uuids':
                 where.append(f'uuid IN ({", ".join("?" * len(value))})')
+                params += list(value)
+            elif name in (*_KEYS, 'owner') and isinstance(value, list):
+                where.append(f'{name} IN ({", ".join("?" * len(value))})')
                 params += list(value)
             elif name in (*_KEYS, 'owner'):
                 where.append(f'{name} = ?')

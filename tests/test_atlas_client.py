@@ -259,6 +259,23 @@ def test_searches(sandbox, client):
     assert client.find_by_title(other_tool, 'Entity 42') == []
 
 
+def test_the_batch_search_by_registration_numbers(sandbox, client):
+    lu, de = _lu(sandbox), sandbox.store.country_by_iso('DE')
+    held = {i: sandbox.add_cluster(_registration(sandbox, title=f'Entity {i}', field_registration_number=f'N{i}'))
+            for i in range(0, 120, 2)}
+    twice = sandbox.add_cluster(_registration(sandbox, title='Entity 0 again', field_registration_number='N0'))
+    before = sandbox.count('GET', '/jsonapi/node/cluster')
+    asked = [f' N{i} ' for i in range(120)]  # trimmed before they are sent
+    found = client.find_clusters_by_numbers(asked, lu)
+    assert sandbox.count('GET', '/jsonapi/node/cluster') - before == 3, '50 numbers a request'
+    assert sorted(c.id for c in found['N0']) == sorted([held[0], twice])
+    assert all([c.id for c in found[f'N{i}']] == [held[i]] for i in range(2, 120, 2))
+    assert all(found[f'N{i}'] == [] for i in range(1, 120, 2))
+    assert client.find_clusters_by_numbers(['N2'], de) == {'N2': []}, 'another country'
+    with pytest.raises(ValueError):
+        client.find_clusters_by_numbers(['N2', '  '], lu)
+
+
 def test_get_cluster_not_found(sandbox, client):
     with pytest.raises(NotFoundError) as caught:
         client.get_cluster('11111111-2222-4333-8444-555555555555')

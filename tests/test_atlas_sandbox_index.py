@@ -56,6 +56,22 @@ def test_a_search_reads_only_what_it_may_match(sandbox, monkeypatch):
     assert [item['attributes']['title'] for item in response.json()['data']] == ['Indexed 7'] and len(read) == 1
 
 
+def test_an_in_search_of_registration_numbers_reads_only_what_it_may_match(sandbox, monkeypatch):
+    for i in range(300):
+        sandbox.add_cluster(_values(i))
+    read = []
+    monkeypatch.setattr(server, 'cluster_view', lambda record: read.append(record['uuid']) or
+                        resources.cluster_view(record))
+    params = [('filter[reg][condition][path]', 'field_registration_number'),
+              ('filter[reg][condition][operator]', 'IN'),
+              *[('filter[reg][condition][value][]', number) for number in ('I00007', 'I00042', 'I99999')],
+              ('filter[ctry][path]', 'field_country.id'), ('filter[ctry][value]', sandbox.store.country_by_iso('LU'))]
+    response = requests.get(f'{sandbox.url}/node/cluster', params=params, headers=HEADERS, timeout=10)
+    assert response.status_code == 200, response.text
+    numbers = sorted(item['attributes']['field_registration_number'] for item in response.json()['data'])
+    assert numbers == ['I00007', 'I00042'] and len(read) == 2
+
+
 def test_the_index_is_what_sqlite_uses():
     store = Store()
     plan = store._db.execute('EXPLAIN QUERY PLAN SELECT * FROM cluster WHERE registration_number = ? AND country = ?',

@@ -435,6 +435,33 @@ class AtlasClient:
         ]
         return self._clusters(params, 'the registration search')
 
+    def find_clusters_by_numbers(self, registration_numbers: Iterable[str],
+                                 country_uuid: str) -> dict[str, list[RemoteCluster]]:
+        """The duplicate search of a whole batch: the registrations in this country holding any of these
+        registration numbers (an IN filter, at most 50 numbers per request), by number as trimmed; a number the
+        Atlas does not hold maps to an empty list. Blank numbers raise ValueError, like ``find_clusters``."""
+        numbers = list(dict.fromkeys(clean_text(number) for number in registration_numbers))
+        if not all(isinstance(number, str) for number in numbers):
+            raise ValueError('a registration number is needed to search the Atlas')
+        country = _check_uuid(country_uuid, 'country term')
+        found: dict[str, list[RemoteCluster]] = {number: [] for number in numbers}
+        by_case: dict[str, list[str]] = {}
+        for number in numbers:
+            by_case.setdefault(number.casefold(), []).append(number)
+        for chunk in _chunks(numbers, MAX_PAGE):
+            params = [('filter[reg][condition][path]', 'field_registration_number'),
+                      ('filter[reg][condition][operator]', 'IN')]
+            params += [('filter[reg][condition][value][]', number) for number in chunk]
+            params += [('filter[ctry][path]', 'field_country.id'), ('filter[ctry][operator]', '='),
+                       ('filter[ctry][value]', country)]
+            for cluster in self._clusters(params, 'the registration search'):
+                # Each answer goes to the numbers it was found for: the same text, or the same but for case
+                # (a Drupal on MySQL compares without case, as its one-number search would have found it).
+                number = clean_text(cluster.values.get('field_registration_number'))
+                for asked in by_case.get(number.casefold() if isinstance(number, str) else None, ()):
+                    found[asked].append(cluster)
+        return found
+
     def clusters_by_owner(self, user_uuid: str) -> list[RemoteCluster]:
         """Every registration owned by this Atlas user (all pages)."""
         return self._clusters([('filter[uid.id][value]', _check_uuid(user_uuid, 'user'))],

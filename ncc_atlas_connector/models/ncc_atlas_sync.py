@@ -23,7 +23,9 @@ from ..atlas import (
     UnexpectedAnswerError,
     UnknownOutcomeError,
     ValidationError,
+    clean_text,
     diff_values,
+    registration_number_key,
 )
 from .atlas_mapping import PARAM_PREFIX as PARAM
 from .atlas_mapping import field_label
@@ -342,6 +344,16 @@ class NccAtlasSync(models.AbstractModel):
                 partners -= linked
                 handled += len(linked)
             log.operation = "push"
+        unlinked = partners.filtered(lambda p: not p.ncc_atlas_uuid and not p.ncc_force_create)
+        found = {}
+        if unlinked:
+            log.partner = None
+            log.operation = "look-up"
+            try:
+                found = self._look_up_batch(client, unlinked, conf)
+            except AuthenticationError as exc:
+                self._stop(exc)
+            log.operation = "push"
         done = []  # successful exchanges, recorded together once the batch has been sent
         try:
             for index, partner in enumerate(partners):
@@ -354,7 +366,8 @@ class NccAtlasSync(models.AbstractModel):
                         remote = remote_by_id.get(partner.ncc_atlas_uuid)
                         if partner.ncc_atlas_uuid and remote is None:
                             remote = self._confirm(client, partner.ncc_atlas_uuid)
-                        outcome = self._push_one(client, partner, remote, conf, values[partner], before_write)
+                        outcome = self._push_one(client, partner, remote, conf, values[partner], before_write,
+                                                 found.get(partner))
                     if outcome:
                         done.append((partner, *outcome))
                 except AuthenticationError as exc:
@@ -409,11 +422,11 @@ class NccAtlasSync(models.AbstractModel):
             })
 
     @api.model
-    def _push_one(self, client, partner, remote, conf, values, before_write=lambda: None):
+    def _push_one(self, client, partner, remote, conf, values, before_write=lambda: None, candidates=None):
         """Decide and send what this registration (whose Atlas values are ``values``) needs. Returns ``(remote,
         values, state)`` for the caller to record once the batch is sent, or None when nothing is to be recorded
         (a person must decide). ``before_write()`` is called before anything is written, so that a failure of a
-        later request can undo it."""
+        later request can undo it. ``candidates``: what the batch's look-up found for it (None: not looked up)."""
         if partner.ncc_atlas_uuid and remote is None:
             # Gone from the Atlas (or never readable): forget the link and look it up like a new one.
             before_write()
@@ -421,9 +434,9 @@ class NccAtlasSync(models.AbstractModel):
         if not partner.ncc_atlas_uuid:
             remote = None
             if not partner.ncc_force_create:
-                remote = self._look_up(client, partner, values, conf, before_write)
+                remote = self._look_up(client, partner, values, conf, before_write, candidates)
             if remote is False:
-                return None  # several candidates: a person chooses
+                return None  # several candidates, or nothing to look it up by: a person chooses or completes it
             if remote is None:
                 wanted = partner._ncc_wanted_state(None)
                 if wanted != "ready_for_publication":
@@ -443,14 +456,62 @@ class NccAtlasSync(models.AbstractModel):
         return result, values, "synced"
 
     @api.model
-    def _look_up(self, client, partner, values, conf, before_write=lambda: None):
+    def _look_up_batch(self, client, partners, conf):
+        """The duplicate search of a batch's unlinked applications: registration numbers with an IN filter, one
+        request per country and 50 numbers instead of one per application. Returns ``{partner: candidates}``;
+        an application left out (no number or no country on the Atlas, alone of its country, or with a number
+        another application of the batch shares, which must see the registration the first one creates) is looked
+        up on its own."""
+        groups = defaultdict(lambda: defaultdict(list))  # country UUID -> number key -> (partner, number)
+        for partner in partners:
+            country = partner.ncc_country_term_id or conf["country"]
+            number = clean_text(partner.company_registry)
+            if isinstance(number, str) and country.atlas_uuid:
+                groups[country.atlas_uuid][registration_number_key(number) or number].append((partner, number))
+        found = {}
+        for country_uuid, by_key in groups.items():
+            single = [entries[0] for entries in by_key.values() if len(entries) == 1]
+            if len(single) < 2:
+                continue  # one application: its own search is the same one request, logged on it
+            try:
+                candidates = client.find_clusters_by_numbers([number for _p, number in single], country_uuid)
+            except ValueError:
+                continue  # not a country the Atlas can be searched by: each is looked up, and told, on its own
+            except AuthenticationError:
+                raise
+            except AtlasError as exc:
+                # Each is then looked up on its own, with its own attempts and words (an Atlas refusing the IN
+                # filter is served too, one request per application as before).
+                _logger.info("Atlas push: the batch's look-up failed (%s); each application is looked up alone",
+                             exc)
+                continue
+            found.update({partner: candidates[number] for partner, number in single})
+        return found
+
+    @api.model
+    def _look_up(self, client, partner, values, conf, before_write=lambda: None, candidates=None):
         """The Atlas registration of this partner, if one exists: registration number and country, else owner
-        and title. None when there is none, False when there are several (the partner then needs a choice)."""
-        country = partner.ncc_country_term_id or conf["country"]
-        if partner.company_registry and country.atlas_uuid:
-            candidates = client.find_clusters(partner.company_registry, country.atlas_uuid)
-        else:
-            candidates = client.find_by_title(self._owner(client), values["title"])
+        and title (``candidates``, when given, are what the batch's search found). None when there is none,
+        False when there are several (the partner then needs a choice) or when it has nothing to be looked up by
+        (then it says so in words)."""
+        if candidates is None:
+            country = partner.ncc_country_term_id or conf["country"]
+            number = clean_text(partner.company_registry)
+            title = clean_text(values.get("title"))
+            try:
+                if isinstance(number, str) and country.atlas_uuid:
+                    candidates = client.find_clusters(number, country.atlas_uuid)
+                elif isinstance(title, str):
+                    candidates = client.find_by_title(self._owner(client), title)
+                else:
+                    raise ValueError("nothing to search by")
+            except ValueError:
+                before_write()
+                partner._ncc_sync_failed("error", _(
+                    "Not sent: the Atlas cannot be searched for this company (it needs a registration number with "
+                    "a country known on the Atlas, or a name), so it could be created twice. Fill in the "
+                    "registration number and the country, then send it again."))
+                return False
         if len(candidates) > 1:
             before_write()
             partner._ncc_sync_writer().write({

@@ -54,22 +54,26 @@ class ResPartner(models.Model):
 
     def _ncc_record_consent(self, before):
         """Evidence for each declaration that changed from ``before`` ({partner: {flag: value}})."""
+        changed = [
+            (partner, flag, partner.sudo()[flag])
+            for partner, old in before.items()
+            for flag in DECLARATIONS
+            if bool(partner.sudo()[flag]) != bool(old.get(flag, False))
+        ]
+        if not changed:
+            return  # the usual case, every ordinary contact: not even the notice is read
         from_atlas = bool(self.env.context.get("ncc_atlas_write"))
         notice = self.env["ncc.privacy.notice"] if from_atlas else self.env["ncc.privacy.notice"]._current()
         now = fields.Datetime.now()
-        vals_list = [
+        self.env["ncc.consent.evidence"].sudo().create([
             {
                 "partner_id": partner.id,
                 "declaration": flag,
-                "given": partner.sudo()[flag],
+                "given": given,
                 "date": now,
                 "notice_id": notice.id,
                 "source": "atlas" if from_atlas else "odoo",
                 "user_id": self.env.uid,
             }
-            for partner, old in before.items()
-            for flag in DECLARATIONS
-            if bool(partner.sudo()[flag]) != bool(old.get(flag, False))
-        ]
-        if vals_list:
-            self.env["ncc.consent.evidence"].sudo().create(vals_list)
+            for partner, flag, given in changed
+        ])

@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..atlas import diff_values
+from ..atlas import clean_text, diff_values
 from ..models.atlas_mapping import MODERATION_STATE_SELECTION as MODERATION_STATES
 from ..models.atlas_mapping import naive_utc
 from .atlas_value_display import display_value, field_label
@@ -69,7 +69,7 @@ class NccAtlasLinkWizard(models.TransientModel):
         country = partner.ncc_country_term_id or sync._conf()["country"]
 
         def search(client):
-            if partner.company_registry and country.atlas_uuid:
+            if clean_text(partner.company_registry) and country.atlas_uuid:  # blank spaces are no number
                 return client.find_clusters(partner.company_registry, country.atlas_uuid)
             return client.find_by_title(sync._owner(client), partner.name)
 
