@@ -29,3 +29,5 @@ from . import ncc_privacy_mixin
 from . import ncc_privacy_models
 from . import res_partner_privacy
 from . import privacy_lookup_wizard
+from . import ncc_portal_submission
+from . import res_config_settings_portal
