@@ -8,7 +8,7 @@
     "author": "NCC Atlas Connector contributors",
     "license": "LGPL-3",
     "application": True,
-    "depends": ["contacts", "mail", "base_import", "privacy_lookup"],
+    "depends": ["contacts", "mail", "base_import", "privacy_lookup", "portal"],
     "external_dependencies": {"python": ["pydantic", "requests"]},
     "data": [
         "security/ncc_security.xml",
@@ -46,12 +46,19 @@
         "views/ncc_atlas_import_views.xml",
         "report/ncc_privacy_export_report.xml",
         "views/res_partner_privacy_views.xml",
+        "data/res.lang.csv",
+        "views/res_config_settings_portal_views.xml",
+        "views/portal_registration_templates.xml",
     ],
     "demo": [
         "demo/res_partner_demo.xml",
         "demo/ncc_pipeline_demo.xml",
+        "demo/ncc_portal_demo.xml",
     ],
     "assets": {
+        "web.assets_frontend": [
+            "ncc_atlas_connector/static/src/portal/**/*",
+        ],
         "web.assets_tests": [
             "ncc_atlas_connector/static/src/tours/**/*",
         ],

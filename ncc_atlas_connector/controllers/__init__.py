@@ -1,1 +1,2 @@
 from . import privacy_export
+from . import portal_registration
