@@ -26,3 +26,4 @@ from . import test_security_referral
 from . import test_security_referral_tour
 from . import test_privacy
 from . import test_portal_registration
+from . import test_portal_registration_tour
