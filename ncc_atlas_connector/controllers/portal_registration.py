@@ -94,7 +94,7 @@ class NccPortalRegistration(http.Controller):
             "ownership": sub.OWNERSHIP_FIELDS,
             "contact": tuple(CONTACT_PREFIX + f for f in sub.CONTACT_FIELDS),
             "expertise": sub.EXPERTISE_FIELDS,
-            "declarations": (*sub.DECLARATION_FIELDS, "_general"),
+            "declarations": sub.DECLARATION_FIELDS,
         }
 
     def _ncc_typed(self):

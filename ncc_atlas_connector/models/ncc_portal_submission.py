@@ -76,6 +76,11 @@ def form_max_length(key, field):
     return FORM_MAX_TEXT_LENGTH if field.type in ("text", "html") else FORM_MAX_LENGTH
 
 
+def _is_id(value):
+    """Whether a posted string can be a record id (a database integer)."""
+    return str(value).isdigit() and len(str(value)) <= 9
+
+
 def _token_hash(token):
     return hashlib.sha256((token or "").encode()).hexdigest()
 
@@ -161,7 +166,7 @@ class NccPortalSubmission(models.Model):
                 if len(raw) > MAX_TERMS:
                     errors[key] = self.env._("Too many answers ticked.")
                     continue
-                ids = [int(v) for v in raw if str(v).isdigit()]
+                ids = [int(v) for v in raw if _is_id(v)]
                 values[key] = self.env[field.comodel_name].sudo().browse(ids).exists().ids
                 continue
             if isinstance(raw, list):
@@ -170,7 +175,7 @@ class NccPortalSubmission(models.Model):
             if field.type == "boolean":
                 values[key] = raw in ("1", "on", "true", "True")
             elif field.type == "many2one":
-                record = self.env[field.comodel_name].sudo().browse(int(raw)).exists() if raw.isdigit() else None
+                record = self.env[field.comodel_name].sudo().browse(int(raw)).exists() if _is_id(raw) else None
                 values[key] = record.id if record else False
             elif field.type == "selection":
                 allowed = [v for v, _label in field._description_selection(self.env)]
@@ -274,7 +279,7 @@ class NccPortalSubmission(models.Model):
                 continue
             solved = items - missing({**values, key: filler})
             if solved:
-                errors[key] = sorted(solved)[0]
+                errors[key] = self.env._("Required: %(item)s", item=sorted(solved)[0])
                 items -= solved
         if items:
             errors["_general"] = "\n".join(sorted(items))
@@ -342,6 +347,9 @@ class NccPortalSubmission(models.Model):
         activity_type = self.env.ref("mail.mail_activity_data_todo")
         summary = self.env._("A new application came in through the portal")
         application = application.sudo()
+        # Two such applications at once: the second waits here, then Odoo runs it again (serialization failure)
+        # and it finds the first one's activity.
+        self.env.cr.execute(SQL("UPDATE res_partner SET write_date = write_date WHERE id = %s", application.id))
         if application.activity_ids.filtered(lambda a: a.summary == summary):
             return
         user = application._ncc_activity_user() or application.user_id or self.env.ref("base.user_admin")
@@ -424,9 +432,10 @@ class NccPortalSubmission(models.Model):
             return "duplicate"
         key = f"{values.get('country_id')}:{self.registration_key or self.id}"
         try:
-            with self.env.cr.savepoint():
-                self.write({"confirmation_key": key})
-                self.env.flush_all()
+            with self.env.cr.savepoint(flush=True):
+                # Waits for a concurrent confirmation of the same key, then fails if that one committed.
+                self.env.cr.execute(SQL("UPDATE ncc_portal_submission SET confirmation_key = %s WHERE id = %s",
+                                        key, self.id), log_exceptions=False)
         except pg_errors.UniqueViolation:
             # The same organisation confirmed at this very moment in another request: that one goes in.
             self.write({"state": "duplicate", "values": False, "confirmed_date": fields.Datetime.now()})
@@ -439,7 +448,10 @@ class NccPortalSubmission(models.Model):
                 "name": self.register_extract_name or "register-extract",
                 "datas": self.register_extract, "res_model": "res.partner", "res_id": company.id,
             })
-        company.with_context(lang=self.lang).action_ncc_submit()
+        # The acknowledgment goes through the mail queue: a public request neither waits for the mail server nor
+        # holds a second database connection for it.
+        company.with_context(lang=self.lang, mail_notify_force_send=False).action_ncc_submit()
+        self.invalidate_recordset(["confirmation_key"])
         self.write({"state": "confirmed", "values": False, "partner_id": company.id,
                     "confirmed_date": fields.Datetime.now(), "register_extract": False})
         self._ncc_after_confirmation(company)
