@@ -7,13 +7,15 @@ from datetime import timedelta
 from unittest.mock import patch
 
 from odoo import fields
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import TransactionCase, new_test_user, tagged
 
 from odoo.addons.ncc_atlas_connector.models import ncc_portal_submission
 from odoo.addons.ncc_atlas_connector.models.atlas_mapping import REPRESENTATIVE_TEXT_LIMITS, TEXT_LIMITS
 from odoo.addons.ncc_atlas_connector.models.ncc_portal_submission import FORM_LENGTHS, MAX_UPLOAD_BYTES
 
+from .assessment_common import REF
 from .portal_common import PARAM, PortalCase
+from .test_access_rpc import RpcCase
 
 
 @tagged("post_install", "-at_install")
@@ -296,3 +298,35 @@ class TestPortalLanguagesAndRetention(TransactionCase):
                          "Retention: deleted 1 unconfirmed portal submission(s) older than 10 days")
         self.autovacuum()
         self.assertTrue(before.exists(), "a second run does nothing more")
+
+
+@tagged("post_install", "-at_install")
+class TestPortalSubmissionAccessRpc(RpcCase, PortalCase):
+    """The submissions awaiting confirmation hold personal data: NCC staff only, and nobody confirms over RPC."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.portal = new_test_user(cls.env, "ncc_pf_portal", groups="base.group_portal")
+        cls.colleague = new_test_user(cls.env, "ncc_pf_colleague", groups="base.group_user,base.group_partner_manager")
+        cls.officer = new_test_user(cls.env, "ncc_pf_officer", groups=f"base.group_user,{REF}group_ncc_officer")
+        cls.manager = new_test_user(cls.env, "ncc_pf_manager", groups=f"base.group_user,{REF}group_ncc_manager")
+
+    def test_only_ncc_staff_read_submissions_and_none_confirms_over_rpc(self):
+        self.post_form(self.answers())
+        self.env.invalidate_all()
+        submission = self.env["ncc.portal.submission"].search([], limit=1)
+        model = "ncc.portal.submission"
+        for user in (self.portal, self.colleague):
+            with self.subTest(user=user.login):
+                self.denied(user, model, "search_read", [], fields=["email", "values"])
+        rows = self.call(self.officer, model, "search_read", [("id", "=", submission.id)], fields=["email"])
+        self.assertEqual(rows[0]["email"], submission.email)
+        self.denied(self.officer, model, "write", [submission.id], {"state": "confirmed"})
+        for user in (self.portal, self.officer, self.manager):
+            with self.subTest(user=user.login, method="_ncc_confirm"):
+                self.denied(user, model, "_ncc_confirm", [submission.id])
+        self.env.invalidate_all()
+        self.assertEqual(submission.state, "pending")
+        self.call(self.manager, model, "unlink", [submission.id])
+        self.assertFalse(submission.exists())
