@@ -51,15 +51,22 @@
         "data/res_users_home_data.xml",
         "data/ncc_portal_data.xml",
         "views/portal_templates.xml",
+        "data/res.lang.csv",
+        "views/res_config_settings_portal_views.xml",
+        "views/portal_registration_templates.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",
         "demo/res_partner_demo.xml",
         "demo/ncc_pipeline_demo.xml",
+        "demo/ncc_portal_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [
             "ncc_atlas_connector/static/src/scss/*.scss",
+        ],
+        "web.assets_frontend": [
+            "ncc_atlas_connector/static/src/portal/**/*",
         ],
         "web.assets_tests": [
             "ncc_atlas_connector/static/src/tours/**/*",
