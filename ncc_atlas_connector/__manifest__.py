@@ -2,7 +2,7 @@
     "name": "NCC Atlas Connector",
     "summary": "Register, assess and publish EU Cybersecurity Competence Community members, "
     "kept in sync with the ECCC Atlas",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "category": "Services",
     "website": "https://github.com/ncc-atlas/ncc_atlas_connector",
     "author": "NCC Atlas Connector contributors",
@@ -52,6 +52,10 @@
         "demo/ncc_pipeline_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "ncc_atlas_connector/static/src/scss/ncc_checklist.scss",
+            "ncc_atlas_connector/static/src/fields/ncc_stage_statusbar.js",
+        ],
         "web.assets_tests": [
             "ncc_atlas_connector/static/src/tours/**/*",
         ],

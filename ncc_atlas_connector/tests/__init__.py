@@ -25,3 +25,5 @@ from . import test_personal_data_screens
 from . import test_security_referral
 from . import test_security_referral_tour
 from . import test_privacy
+from . import test_application_form_tour
+from . import test_application_form

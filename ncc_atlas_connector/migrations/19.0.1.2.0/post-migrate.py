@@ -1,0 +1,10 @@
+from odoo import SUPERUSER_ID, api
+
+from odoo.addons.ncc_atlas_connector.migration_steps import stage_short_names, unsubmitted_into_draft
+
+
+def migrate(cr, version):
+    if version:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        stage_short_names(env)
+        unsubmitted_into_draft(env)
