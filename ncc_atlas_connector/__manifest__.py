@@ -53,7 +53,6 @@
     ],
     "assets": {
         "web.assets_backend": [
-            "ncc_atlas_connector/static/src/scss/ncc_checklist.scss",
             "ncc_atlas_connector/static/src/fields/ncc_stage_statusbar.js",
         ],
         "web.assets_tests": [
