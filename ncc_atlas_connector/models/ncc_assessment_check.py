@@ -65,10 +65,11 @@ class NccAssessmentCheck(models.Model):
     guidance = fields.Text(related="template_id.guidance")
     legal_basis = fields.Char(related="template_id.legal_basis")
     stage_id = fields.Many2one("ncc.assessment.stage", "Stage", ondelete="set null")
-    stage_label = fields.Char("Stage", compute="_compute_stage_label", help="The stage's short name, for the list.")
+    stage_label = fields.Char("Stage (short name)", compute="_compute_stage_label",
+                              help="The stage's short name, for the list.")
     # the check's name as the application form lists it: a column "name" in the company form gets the company
     # name's widget, which cuts it to one line
-    check_label = fields.Char("Check", related="name")
+    check_label = fields.Char("Check (as listed)", related="name")
     required = fields.Boolean(default=True)
     revalidation = fields.Boolean("Re-validation check", readonly=True)
     result = fields.Selection(CHECK_RESULTS, default="pending", required=True)
