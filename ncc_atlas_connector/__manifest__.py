@@ -64,6 +64,7 @@
     "assets": {
         "web.assets_backend": [
             "ncc_atlas_connector/static/src/scss/*.scss",
+            "ncc_atlas_connector/static/src/fields/ncc_stage_statusbar.js",
         ],
         "web.assets_frontend": [
             "ncc_atlas_connector/static/src/portal/**/*",

@@ -133,3 +133,32 @@ def fold_eccc_stages(env):
         stages |= env.ref(f"ncc_atlas_connector.{xmlid}", raise_if_not_found=False) or stages
     stages.write({"fold": True})
     return stages
+def unsubmitted_into_draft(env):
+    """Before 19.0.1.2.0 a new application entered the first intake stage ("Submitted") before anyone submitted
+    it. Those never submitted (no submission date, not taken from the Atlas) move into the new draft stage, with
+    the move in their stage history; Submit moves them on. Runs again without doing anything twice."""
+    draft = env["ncc.assessment.stage"]._first_of_kind("draft")
+    if not draft:
+        return
+    waiting = env["res.partner"].search([
+        ("ncc_is_applicant", "=", True), ("ncc_stage_kind", "=", "intake"), ("ncc_submitted_date", "=", False),
+        ("ncc_atlas_uuid", "=", False),
+    ])
+    waiting.write({"ncc_stage_id": draft.id})
+
+
+STAGE_SHORT_NAMES = {
+    "stage_draft": "Draft", "stage_submitted": "Submitted", "stage_completeness": "Completeness",
+    "stage_eligibility": "Eligibility", "stage_ownership": "Ownership", "stage_expertise": "Expertise",
+    "stage_approved": "Approved", "stage_eccc_review": "ECCC review", "stage_member": "Member",
+    "stage_revision": "Revision", "stage_rejected": "Rejected",
+}
+
+
+def stage_short_names(env):
+    """The statusbar's short labels of 19.0.1.2.0 for the stages the addon installed (their data is not updated on
+    an upgrade): set where a stage has none yet, so that a manager's own label stays."""
+    for xmlid, short in STAGE_SHORT_NAMES.items():
+        stage = env.ref(f"ncc_atlas_connector.{xmlid}", raise_if_not_found=False)
+        if stage and not stage.short_name:
+            stage.short_name = short

@@ -11,6 +11,8 @@ CHECK_RESULTS = [
 ]
 PASSED_RESULTS = ("pass", "na")
 STAMP_FIELDS = {"checked_by_id", "checked_date"}
+# Where a transaction gathers the checklist lines whose result changed, until it posts one note per application.
+CHECKLIST_LOG = "ncc.assessment.check.log"
 LINE_STRUCTURE = {"partner_id", "round_id", "template_id", "required", "revalidation"}
 
 
@@ -51,7 +53,8 @@ class NccAssessmentCheck(models.Model):
 
     _name = "ncc.assessment.check"
     _description = "Assessment line"
-    _order = "partner_id, sequence, id"
+    # grouped by the stage the check belongs to, in the pipeline's order; the checks of no stage last
+    _order = "partner_id, stage_id, sequence, id"
     _rec_name = "name"
 
     partner_id = fields.Many2one("res.partner", "Application", required=True, ondelete="cascade", index=True)
@@ -63,6 +66,11 @@ class NccAssessmentCheck(models.Model):
     guidance = fields.Text(related="template_id.guidance")
     legal_basis = fields.Char(related="template_id.legal_basis")
     stage_id = fields.Many2one("ncc.assessment.stage", "Stage", ondelete="set null")
+    stage_label = fields.Char("Stage (short name)", compute="_compute_stage_label",
+                              help="The stage's short name, for the list.")
+    # the check's name as the application form lists it: a column "name" in the company form gets the company
+    # name's widget, which cuts it to one line
+    check_label = fields.Char("Check (as listed)", related="name")
     required = fields.Boolean(default=True)
     revalidation = fields.Boolean("Re-validation check", readonly=True)
     result = fields.Selection(CHECK_RESULTS, default="pending", required=True)
@@ -76,6 +84,11 @@ class NccAssessmentCheck(models.Model):
     _template_unique = models.Constraint(
         "UNIQUE(round_id, template_id)", "Each check appears once in an application's round."
     )
+
+    @api.depends("stage_id.short_name", "stage_id.name")
+    def _compute_stage_label(self):
+        for line in self:
+            line.stage_label = line.stage_id.short_name or line.stage_id.name
 
     @api.depends("result")
     def _compute_is_passed(self):
@@ -133,8 +146,25 @@ class NccAssessmentCheck(models.Model):
     def _log_result_on_application(self):
         """Keep the application's chatter complete: one note per application naming the checks whose result
         changed. Not the results: everyone who sees the company reads its chatter, while the findings (the
-        security screening among them) are for officers, on the checklist lines with who set them and when."""
-        for partner, lines in self.grouped("partner_id").items():
+        security screening among them) are for officers, on the checklist lines with who set them and when.
+
+        One note per application and transaction, written when it commits: a save of the form writes each changed
+        line on its own, and one save is one note."""
+        data = self.env.cr.precommit.data
+        if CHECKLIST_LOG not in data:
+            self.env.cr.precommit.add(self._post_checklist_log)
+        changed = data.setdefault(CHECKLIST_LOG, {})
+        for line in self:
+            changed.setdefault(line.partner_id.id, {})[line.id] = None  # ordered, each line once
+
+    def _post_checklist_log(self):
+        changed = self.env.cr.precommit.data.pop(CHECKLIST_LOG, {})
+        Line = self.env["ncc.assessment.check"].sudo()
+        for partner_id, line_ids in changed.items():
+            lines = Line.browse(list(line_ids)).exists().sorted()
+            partner = self.env["res.partner"].browse(partner_id).exists()
+            if not lines or not partner:
+                continue
             items = Markup("").join(Markup("<li>%s</li>") % line.name for line in lines)
             partner._message_log(body=Markup("%s<ul>%s</ul>") % (self.env._("Checklist updated"), items))
 

@@ -3,6 +3,7 @@ from odoo import api, fields, models
 # What a stage means, so that code never depends on a particular stage record: managers may rename, reorder and add
 # stages, the pipeline logic only asks for "the first stage of this kind".
 STAGE_KINDS = [
+    ("draft", "Draft (not submitted yet)"),
     ("intake", "Intake"),
     ("assessment", "Assessment"),
     ("approved", "Approved by the NCC"),
@@ -15,6 +16,8 @@ STAGE_KINDS = [
 WORK_KINDS = ("intake", "assessment", "revision")
 # Kinds an officer may move an application into.
 OFFICER_TARGET_KINDS = ("intake", "assessment")
+# Where an application waits until it is submitted: only `action_ncc_submit` moves it on, into the first intake stage.
+DRAFT_KIND = "draft"
 
 
 class NccAssessmentStage(models.Model):
@@ -25,6 +28,11 @@ class NccAssessmentStage(models.Model):
     _order = "sequence, id"
 
     name = fields.Char(required=True, translate=True)
+    short_name = fields.Char(
+        translate=True,
+        help="The stage's label in the statusbar of the application form, where the full names of every stage do not "
+        "fit beside the buttons; the name when empty.",
+    )
     sequence = fields.Integer(default=10, help="Order of the stages in the pipeline: lower comes first.")
     kind = fields.Selection(
         STAGE_KINDS,

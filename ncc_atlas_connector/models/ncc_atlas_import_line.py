@@ -435,7 +435,9 @@ class NccAtlasImportLine(models.Model):
         already. An incomplete application stays in the first stage, its missing items listed."""
         kind = "intake" if self.left_out else STATE_STAGE_KINDS.get(self.moderation_state)
         current = partner.ncc_stage_id.kind
-        if not kind or current == kind or (kind in ("assessment", "intake") and current not in (False, "intake")):
+        if not kind or current == kind or (
+            kind in ("assessment", "intake") and current not in (False, "draft", "intake")
+        ):
             return
         stage = partner._ncc_stage_of_kind(kind)
         if not stage:

@@ -34,6 +34,14 @@ class NccAtlasTerm(models.Model):
     )
 
     @api.depends("name", "parent_id.name")
+    @api.depends_context("ncc_term_leaf_first")
     def _compute_display_name(self):
+        # As tags on a form (context ncc_term_leaf_first), a sub-term comes first and its parent is shortened to
+        # what precedes its parenthesis: "Digital signatures · Cryptology", where a cut-off "Cryptology
+        # (Cryptography and Cryp…" told the sub-domains of one domain apart from none.
+        leaf_first = self.env.context.get("ncc_term_leaf_first")
         for term in self:
-            term.display_name = f"{term.parent_id.name} / {term.name}" if term.parent_id else term.name
+            if term.parent_id and leaf_first:
+                term.display_name = f"{term.name} · {term.parent_id.name.split(' (')[0]}"
+            else:
+                term.display_name = f"{term.parent_id.name} / {term.name}" if term.parent_id else term.name

@@ -7,12 +7,13 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools.misc import clean_context
 
-from .ncc_assessment_stage import OFFICER_TARGET_KINDS, WORK_KINDS
+from .ncc_assessment_stage import DRAFT_KIND, OFFICER_TARGET_KINDS, WORK_KINDS
 
 OFFICER_GROUP = "ncc_atlas_connector.group_ncc_officer"
 MANAGER_GROUP = "ncc_atlas_connector.group_ncc_manager"
 STAGE_ACTIVITY = "ncc_atlas_connector.mail_activity_type_ncc_stage"
 INFORMATION_ACTIVITY = "ncc_atlas_connector.mail_activity_type_ncc_information"
+DECISION_ACTIVITY = "ncc_atlas_connector.mail_activity_type_ncc_decision"
 
 PRIORITIES = [("0", "Normal"), ("1", "Medium"), ("2", "High"), ("3", "Urgent")]
 # The values a stage move into the rejected stage carries for the decision it records; never stored as such.
@@ -124,6 +125,11 @@ class ResPartner(models.Model):
         help="The last request for information sent to the applicant.",
     )
     ncc_priority = fields.Selection(PRIORITIES, "Priority", default="0", copy=False, groups=OFFICER_GROUP)
+    ncc_ready_for_decision = fields.Boolean(
+        "Ready for decision", copy=False, readonly=True, tracking=True, groups=OFFICER_GROUP,
+        help="The officer has finished the assessment and handed it over: a manager decides. Any stage move ends "
+        "the hand-off.",
+    )
     ncc_check_ids = fields.One2many(
         "ncc.assessment.check", "partner_id", "Checklist", copy=False, groups=OFFICER_GROUP,
         domain=[("round_id.is_current", "=", True), ("revalidation", "=", False)],
@@ -164,13 +170,18 @@ class ResPartner(models.Model):
         # without the officers' fields, who creates a contact person, would raise.
         res = super().default_get(fields)
         if "ncc_stage_id" in fields and "ncc_stage_id" not in res and self.env.context.get("default_ncc_is_applicant"):
-            res["ncc_stage_id"] = self._ncc_stage_of_kind("intake").id
+            res["ncc_stage_id"] = self._ncc_first_stage().id
         return res
 
     @api.model
     def _read_group_ncc_stage_ids(self, stages, domain):
         """Show every stage as a column, the empty ones too (folded stages stay folded)."""
         return stages.sudo().search([], order=stages._order).with_env(stages.env)
+
+    @api.model
+    def _ncc_first_stage(self):
+        """Where a new application waits: the draft stage (the first intake stage where a database has none)."""
+        return self._ncc_stage_of_kind(DRAFT_KIND) or self._ncc_stage_of_kind("intake")
 
     @api.model
     def _ncc_stage_of_kind(self, kind):
@@ -281,7 +292,7 @@ class ResPartner(models.Model):
         newcomers = partners.sudo().filtered(
             lambda partner: partner.ncc_is_applicant and not partner.ncc_stage_id).with_env(self.env)
         if newcomers:
-            newcomers.write({"ncc_stage_id": self._ncc_stage_of_kind("intake").id})
+            newcomers.write({"ncc_stage_id": self._ncc_first_stage().id})
         return partners
 
     def write(self, vals):
@@ -300,7 +311,7 @@ class ResPartner(models.Model):
                 newcomers = self.filtered(lambda partner: not partner.ncc_stage_id)
             res = super().write(vals)
             if newcomers:
-                newcomers.write({"ncc_stage_id": self._ncc_stage_of_kind("intake").id})
+                newcomers.write({"ncc_stage_id": self._ncc_first_stage().id})
             if "ncc_assessor_id" in vals:
                 self._ncc_reassign_stage_activities()
             return res
@@ -340,7 +351,7 @@ class ResPartner(models.Model):
                 raise AccessError(env._("Only an NCC manager can approve an application."))
             if stage.kind == "rejected":
                 raise AccessError(env._("Only an NCC manager can reject an application or revoke a registration."))
-            if stage.kind not in OFFICER_TARGET_KINDS:
+            if stage.kind not in (*OFFICER_TARGET_KINDS, DRAFT_KIND):
                 raise AccessError(env._(
                     "Only an NCC manager can move an application into “%(stage)s”: the Atlas synchronisation does "
                     "that when the ECCC acts.", stage=stage.name,
@@ -348,7 +359,7 @@ class ResPartner(models.Model):
             for partner in self:
                 # a round that has not moved yet starts from the first stage, whoever started it
                 fresh_round = not partner.sudo().ncc_round_id.stage_history_ids
-                if partner.ncc_stage_id and partner.ncc_stage_kind not in WORK_KINDS and not fresh_round:
+                if partner.ncc_stage_id and partner.ncc_stage_kind not in (*WORK_KINDS, DRAFT_KIND) and not fresh_round:
                     raise AccessError(env._(
                         "%(name)s has been decided (stage “%(stage)s”): only an NCC manager can move it back.",
                         name=partner.display_name, stage=partner.ncc_stage_id.name,
@@ -359,8 +370,55 @@ class ResPartner(models.Model):
                 "“Reject” (or “Revoke” for a registered member) instead of moving it into “%(stage)s”.",
                 stage=stage.name,
             ))
+        self._ncc_check_submission_order(stage, system)
+        if not system:
+            self._ncc_check_stage_work_done(stage)
         if stage.kind == "approved":
             self._ncc_check_approvable()
+
+    def _ncc_check_submission_order(self, stage, system):
+        """Submit is the one way out of the draft stage (it dates the submission, opens the checklist and
+        acknowledges receipt), and a submitted application never goes back to draft."""
+        env = self.env
+        for partner in self.sudo():
+            submitted = partner.ncc_submitted_date
+            if stage.kind == DRAFT_KIND and submitted:
+                raise UserError(env._(
+                    "%(name)s has been submitted: it cannot go back to “%(stage)s”.",
+                    name=partner.display_name, stage=stage.name,
+                ))
+            if not system and not submitted and stage.kind in WORK_KINDS:
+                raise UserError(env._(
+                    "%(name)s has not been submitted yet: use “Submit”, which records the submission, opens the "
+                    "checklist and acknowledges receipt to the contact person.",
+                    name=partner.display_name,
+                ))
+
+    def _ncc_pending_stage_checks(self, stage=None):
+        """The checklist lines of a stage (this application's current one by default) still pending."""
+        self.ensure_one()
+        stage = stage or self.ncc_stage_id
+        return self.ncc_check_ids.filtered(lambda line: line.stage_id == stage and line.result == "pending")
+
+    def _ncc_check_stage_work_done(self, stage):
+        """Moving on to a later assessment stage needs the current stage's checks done: each one passed, failed or
+        not applicable. A refusal, not a warning: the move may be a kanban drag or a statusbar click, where no
+        warning can be read, and a stage left with its checks pending makes the pipeline say the work is further
+        than it is. Moving back is always allowed."""
+        if stage.kind not in OFFICER_TARGET_KINDS:
+            return
+        for partner in self:
+            current = partner.ncc_stage_id
+            if current.kind not in OFFICER_TARGET_KINDS or (stage.sequence, stage.id) <= (current.sequence, current.id):
+                continue
+            pending = partner._ncc_pending_stage_checks()
+            if pending:
+                raise UserError(self.env._(
+                    "%(name)s still has checks of “%(stage)s” pending; record each one as passed, failed or not "
+                    "applicable before moving on:\n- %(checks)s",
+                    name=partner.display_name, stage=current.name,
+                    checks="\n- ".join(f"{line.code or ''} {line.name}".strip() for line in pending),
+                ))
 
     def _ncc_check_approvable(self):
         """The approval gate: a complete registration and every required check passed (or not applicable)."""
@@ -397,7 +455,9 @@ class ResPartner(models.Model):
             "user_id": self.env.uid,
             "is_system_move": system,
         } for partner in self])
-        super(ResPartner, self.sudo()).write({"ncc_stage_entered_date": now})
+        super(ResPartner, self.sudo()).write({"ncc_stage_entered_date": now, "ncc_ready_for_decision": False})
+        # a move ends the hand-off: the managers' decision activity goes with it (a decision is a move too)
+        self.sudo().activity_unlink([DECISION_ACTIVITY])
         Decision = self.env["ncc.decision"]
         if stage.kind in OFFICER_TARGET_KINDS:
             decided = self.filtered(lambda partner: partner.sudo().ncc_decision_id)
@@ -510,7 +570,9 @@ class ResPartner(models.Model):
         }
 
     def action_ncc_submit(self):
-        """The application is in: record the date, open its checklist, acknowledge it to the representative."""
+        """The application is in: record the date, move it out of the draft stage into the first intake stage,
+        open its checklist, acknowledge it to the representative. The one way out of the draft stage; a public
+        registration form calls it under sudo for a confirmed submission."""
         env = self.env
         self._ncc_require_group(OFFICER_GROUP, env._("Only NCC officers submit applications."))
         for partner in self:
@@ -522,9 +584,9 @@ class ResPartner(models.Model):
         self.sudo().write({"ncc_submitted_date": now})
         for partner in self:
             partner._ncc_current_round().write({"submitted_date": now})
-        unstaged = self.filtered(lambda partner: not partner.ncc_stage_id)
-        if unstaged:
-            unstaged.write({"ncc_stage_id": self._ncc_stage_of_kind("intake").id})
+        waiting = self.filtered(lambda partner: partner.ncc_stage_kind in (False, DRAFT_KIND))
+        if waiting:
+            waiting.write({"ncc_stage_id": self._ncc_stage_of_kind("intake").id})
         self._ncc_generate_checks()
         self._ncc_notify("mail_template_ncc_received")
         return True
@@ -538,6 +600,47 @@ class ResPartner(models.Model):
                     name=partner.display_name,
                 ))
             partner.write({"ncc_stage_id": partner.ncc_next_stage_id.id})
+        return True
+
+    def action_ncc_ready_for_decision(self):
+        """The officer hands the assessment over: every required check has a result, a manager decides. Each NCC
+        manager gets the decision activity (the decision, or any move, closes them all); the stage activity of the
+        officer is marked done."""
+        env = self.env
+        self._ncc_require_group(OFFICER_GROUP, env._("Only NCC officers hand an application over for decision."))
+        for partner in self:
+            if partner.ncc_stage_kind not in WORK_KINDS or not partner.ncc_submitted_date:
+                raise UserError(env._("%(name)s is not being assessed.", name=partner.display_name))
+            if partner.ncc_ready_for_decision:
+                raise UserError(env._("%(name)s is already waiting for a manager's decision.",
+                                      name=partner.display_name))
+            if partner.ncc_next_stage_id:
+                raise UserError(env._(
+                    "%(name)s is in “%(stage)s”: its assessment goes on in “%(next)s”. Hand it over from the last "
+                    "assessment stage.",
+                    name=partner.display_name, stage=partner.ncc_stage_id.name, next=partner.ncc_next_stage_id.name,
+                ))
+            pending = partner.ncc_check_ids.filtered(lambda line: line.required and line.result == "pending")
+            if pending:
+                raise UserError(env._(
+                    "%(name)s still has required checks pending; record each one as passed, failed or not "
+                    "applicable before handing it over:\n- %(checks)s",
+                    name=partner.display_name,
+                    checks="\n- ".join(f"{line.code or ''} {line.name}".strip() for line in pending),
+                ))
+        managers = env.ref(MANAGER_GROUP).sudo().all_user_ids.filtered(lambda user: user.active and not user.share)
+        activity_type = env.ref(DECISION_ACTIVITY)
+        self.sudo().write({"ncc_ready_for_decision": True})
+        for partner in self:
+            partner.activity_feedback([STAGE_ACTIVITY], feedback=env._("Ready for decision"))
+            for manager in managers:
+                partner.activity_schedule(
+                    DECISION_ACTIVITY,
+                    date_deadline=activity_type._get_date_deadline(),
+                    note=Markup("<p>%s</p>") % env._("Assessed by %(officer)s: approve or reject.",
+                                                     officer=env.user.name),
+                    user_id=manager.id,
+                )
         return True
 
     def action_ncc_request_information(self, message=None):
@@ -563,12 +666,22 @@ class ResPartner(models.Model):
 
     def action_ncc_approve(self):
         """The NCC's approval: the application moves to the approved stage (and from there to the Atlas)."""
+        self._ncc_check_approve()
+        self.write({"ncc_stage_id": self._ncc_stage_of_kind("approved").id})
+        return True
+
+    def action_ncc_approve_dialog(self):
+        """The Approve button: the gates speak first (who may approve, what is still pending), and only an
+        application that can be approved asks for the confirmation."""
+        self._ncc_check_approve()
+        self._ncc_check_approvable()
+        return self._ncc_wizard("approve")
+
+    def _ncc_check_approve(self):
         self._ncc_require_group(MANAGER_GROUP, self.env._("Only an NCC manager can approve an application."))
         for partner in self:
             if partner.ncc_stage_kind not in WORK_KINDS:
                 raise UserError(self.env._("%(name)s is not being assessed.", name=partner.display_name))
-        self.write({"ncc_stage_id": self._ncc_stage_of_kind("approved").id})
-        return True
 
     def action_ncc_reject(self, reason=None):
         """Refuse the application, with reasons sent to the applicant."""
@@ -609,8 +722,9 @@ class ResPartner(models.Model):
         return self._ncc_decide("withdrawn", reason)
 
     def action_ncc_new_round(self):
-        """The company applies again after a rejection, a withdrawal or a revocation: a new round starts from the
-        first stage with a fresh checklist; the earlier rounds keep theirs, with their history and decisions."""
+        """The company applies again after a rejection, a withdrawal or a revocation: a new round starts in the
+        draft stage, and gets a fresh checklist when it is submitted; the earlier rounds keep theirs, with their
+        history and decisions."""
         env = self.env
         self._ncc_require_group(OFFICER_GROUP, env._("Only NCC officers start a new application round."))
         for partner in self:
@@ -630,7 +744,8 @@ class ResPartner(models.Model):
             })
             super(ResPartner, partner.sudo()).write({"ncc_round_id": new_round.id, "ncc_submitted_date": False})
         self.invalidate_recordset(["ncc_check_ids"])
-        self.write({"ncc_stage_id": self._ncc_stage_of_kind("intake").id})
+        # back to draft: the new application is submitted as the first one was, and its checklist opens then
+        self.write({"ncc_stage_id": self._ncc_first_stage().id})
         return True
 
     def _ncc_decide(self, decision, reason):

@@ -5,7 +5,8 @@ from odoo.exceptions import AccessError
 # not a write over RPC. Field -> the flow that writes it.
 GUARDED_FIELDS = {
     **dict.fromkeys(("ncc_decision", "ncc_decision_reason", "ncc_decision_date", "ncc_decision_id"), "decision"),
-    **dict.fromkeys(("ncc_submitted_date", "ncc_stage_entered_date", "ncc_round_id"), "pipeline"),
+    **dict.fromkeys(
+        ("ncc_submitted_date", "ncc_stage_entered_date", "ncc_round_id", "ncc_ready_for_decision"), "pipeline"),
     **dict.fromkeys(("ncc_revalidated_date", "ncc_revalidation_started_date"), "revalidation"),
     **dict.fromkeys((
         "ncc_atlas_uuid", "ncc_atlas_state", "ncc_atlas_changed", "ncc_atlas_message", "ncc_sync_state",

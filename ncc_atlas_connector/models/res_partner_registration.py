@@ -401,9 +401,10 @@ class ResPartner(models.Model):
         *TAXONOMY_FIELDS,
         "ncc_expertise_description",
         "ncc_representative_id",
-        "ncc_representative_id.ncc_first_name",
-        "ncc_representative_id.ncc_family_name",
-        "ncc_representative_id.email",
+        # the page's own fields, so that the banner follows what is typed there before the save
+        "ncc_representative_first_name",
+        "ncc_representative_family_name",
+        "ncc_representative_email",
         *DECLARATIONS,
     )
     def _compute_ncc_completeness(self):
@@ -453,17 +454,18 @@ class ResPartner(models.Model):
             missing.append(self.env._("Details of the majority shares held outside the Member State"))
         if not self.ncc_cluster_type_id:
             missing.append(self.env._("Organisation type"))
-        representative = self.ncc_representative_id
-        if not representative:
+        person = (self.ncc_representative_first_name, self.ncc_representative_family_name,
+                  self.ncc_representative_email)
+        if not self.ncc_representative_id and all(blank(value) for value in person):
             missing.append(
                 self.env._("Contact person (a contact of the organisation marked as Community representative)")
             )
         else:
-            if blank(representative.ncc_first_name):
+            if blank(self.ncc_representative_first_name):
                 missing.append(self.env._("Contact person: first name"))
-            if blank(representative.ncc_family_name):
+            if blank(self.ncc_representative_family_name):
                 missing.append(self.env._("Contact person: family name"))
-            if blank(representative.email):
+            if blank(self.ncc_representative_email):
                 missing.append(self.env._("Contact person: email"))
         if not self.ncc_field_of_activity_ids:
             missing.append(self.env._("At least one field of activity (Art. 8(3))"))

@@ -62,21 +62,67 @@ class ResPartner(models.Model):
         help="The contact of the organisation who represents it in the Community (its child contact marked as "
         "Community representative).",
     )
+    # The contact person as the registration page shows and edits it. Computed rather than related: a contact
+    # chosen on the page shows its name split before it is saved as representative, and the values typed on the
+    # page of a company without a contact person are kept until the save creates it (ncc_spreadsheet_import.py).
     ncc_representative_first_name = fields.Char(
-        related="ncc_representative_id.ncc_first_name", readonly=False, string="Contact first name", groups=OFFICER
+        "Contact first name", compute="_compute_ncc_representative_values",
+        inverse="_inverse_ncc_representative_values", readonly=False, groups=OFFICER,
+        help="Taken from the contact's name (its first word) until corrected here.",
     )
     ncc_representative_family_name = fields.Char(
-        related="ncc_representative_id.ncc_family_name", readonly=False, string="Contact family name", groups=OFFICER
+        "Contact family name", compute="_compute_ncc_representative_values",
+        inverse="_inverse_ncc_representative_values", readonly=False, groups=OFFICER,
+        help="Taken from the contact's name (all but its first word) until corrected here.",
     )
     ncc_representative_function = fields.Char(
-        related="ncc_representative_id.function", readonly=False, string="Contact position", groups=OFFICER
+        "Contact position", compute="_compute_ncc_representative_values",
+        inverse="_inverse_ncc_representative_values", readonly=False, groups=OFFICER,
     )
     ncc_representative_email = fields.Char(
-        related="ncc_representative_id.email", readonly=False, string="Contact email", groups=OFFICER
+        "Contact email", compute="_compute_ncc_representative_values",
+        inverse="_inverse_ncc_representative_values", readonly=False, groups=OFFICER,
     )
     ncc_representative_phone = fields.Char(
-        related="ncc_representative_id.phone", readonly=False, string="Contact direct phone", groups=OFFICER
+        "Contact direct phone", compute="_compute_ncc_representative_values",
+        inverse="_inverse_ncc_representative_values", readonly=False, groups=OFFICER,
     )
+
+    @api.depends(
+        "ncc_representative_id.name", "ncc_representative_id.ncc_first_name", "ncc_representative_id.ncc_family_name",
+        "ncc_representative_id.function", "ncc_representative_id.email", "ncc_representative_id.phone",
+    )
+    def _compute_ncc_representative_values(self):
+        for company in self:
+            person = company.ncc_representative_id
+            first, family = person.ncc_first_name, person.ncc_family_name
+            if person and not (first or family):  # not saved as representative yet: the split it will get
+                first, _sep, family = _squash(person.name).partition(" ")
+            company.ncc_representative_first_name = first or False
+            company.ncc_representative_family_name = family or False
+            company.ncc_representative_function = person.function
+            company.ncc_representative_email = person.email
+            company.ncc_representative_phone = person.phone
+
+    def _inverse_ncc_representative_values(self):
+        """Write what changed to the contact person (its name follows a corrected split). A company without one
+        gets it created from these values by the write itself, before this runs."""
+        for company in self:
+            person = company.ncc_representative_id
+            if not person:
+                continue
+            values = {
+                "ncc_first_name": company.ncc_representative_first_name,
+                "ncc_family_name": company.ncc_representative_family_name,
+                "function": company.ncc_representative_function,
+                "email": company.ncc_representative_email,
+                "phone": company.ncc_representative_phone,
+            }
+            changed = {
+                name: value or False for name, value in values.items() if (person[name] or False) != (value or False)
+            }
+            if changed:
+                person.write(changed)
 
     @api.depends("name", "is_company", "ncc_is_representative")
     def _compute_ncc_person_names(self):

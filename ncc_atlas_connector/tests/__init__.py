@@ -38,3 +38,5 @@ from . import test_portal_screens
 from . import test_atlas_batch_look_up
 from . import test_portal_registration
 from . import test_portal_registration_tour
+from . import test_application_form_tour
+from . import test_application_form

@@ -23,7 +23,7 @@ class AssessmentCase(RegistrationCase):
         cls.plain_user = new_test_user(cls.env, "plain_user", groups="base.group_user", name="Paul Plain")
         cls.stages = {
             name: cls.env.ref(f"{REF}stage_{name}")
-            for name in ("submitted", "completeness", "eligibility", "ownership", "expertise", "approved",
+            for name in ("draft", "submitted", "completeness", "eligibility", "ownership", "expertise", "approved",
                          "eccc_review", "member", "revision", "rejected")
         }
 

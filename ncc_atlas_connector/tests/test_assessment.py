@@ -9,10 +9,10 @@ from .assessment_common import REF, AssessmentCase
 
 @tagged("post_install", "-at_install")
 class TestAssessmentFlow(AssessmentCase):
-    def test_new_applicant_enters_the_first_intake_stage(self):
+    def test_new_applicant_waits_in_the_draft_stage(self):
         applicant = self.new_applicant()
-        self.assertEqual(applicant.ncc_stage_id, self.stages["submitted"])
-        self.assertEqual(applicant.ncc_stage_kind, "intake")
+        self.assertEqual(applicant.ncc_stage_id, self.stages["draft"], "nobody submitted it yet")
+        self.assertEqual(applicant.ncc_stage_kind, "draft")
         self.assertEqual(applicant._ncc_stage_of_kind("intake"), self.stages["submitted"])
         self.assertTrue(applicant.ncc_stage_entered_date)
         self.assertEqual(len(applicant.ncc_stage_history_ids), 1)
@@ -20,13 +20,13 @@ class TestAssessmentFlow(AssessmentCase):
         ordinary = self.env["res.partner"].create({"name": "Not an applicant", "is_company": True})
         self.assertFalse(ordinary.ncc_stage_id)
         ordinary.write({"ncc_is_applicant": True})
-        self.assertEqual(ordinary.ncc_stage_id, self.stages["submitted"], "becoming an applicant opens the pipeline")
+        self.assertEqual(ordinary.ncc_stage_id, self.stages["draft"], "becoming an applicant opens the pipeline")
 
     def test_the_first_stage_of_each_kind(self):
         Stage = self.env["ncc.assessment.stage"]
-        for kind, name in [("intake", "submitted"), ("assessment", "completeness"), ("approved", "approved"),
-                           ("eccc_review", "eccc_review"), ("member", "member"), ("revision", "revision"),
-                           ("rejected", "rejected")]:
+        for kind, name in [("draft", "draft"), ("intake", "submitted"), ("assessment", "completeness"),
+                           ("approved", "approved"), ("eccc_review", "eccc_review"), ("member", "member"),
+                           ("revision", "revision"), ("rejected", "rejected")]:
             self.assertEqual(Stage._first_of_kind(kind), self.stages[name])
         self.assertTrue(self.stages["rejected"].fold)
         assessment = [("revalidation", "=", False)]
@@ -51,9 +51,12 @@ class TestAssessmentFlow(AssessmentCase):
         applicant = self.new_applicant()
         as_officer = applicant.with_user(self.officer)
         as_officer.action_ncc_submit()
+        self.flush_tracking()
         as_officer.action_ncc_next_stage()
         self.flush_tracking()
         self.assertEqual(applicant.ncc_stage_id, self.stages["completeness"])
+        applicant.ncc_check_ids.filtered(lambda line: line.stage_id == self.stages["completeness"]).write(
+            {"result": "pass"})  # the stage's checks done: it may move on
         as_officer.action_ncc_next_stage()
         self.flush_tracking()
         self.assertEqual(applicant.ncc_stage_id, self.stages["eligibility"])
@@ -62,12 +65,13 @@ class TestAssessmentFlow(AssessmentCase):
         trackings = self.stage_trackings(applicant)
         self.assertEqual(
             sorted(trackings.mapped(lambda t: (t.old_value_char, t.new_value_char))),
-            sorted([("Submitted", "Completeness check"), ("Completeness check", "Eligibility and establishment"),
+            sorted([("Draft", "Submitted"), ("Submitted", "Completeness check"),
+                    ("Completeness check", "Eligibility and establishment"),
                     ("Eligibility and establishment", "Completeness check")]),
         )
         history = applicant.ncc_stage_history_ids.sorted("id")
         self.assertEqual([stay.stage_id.name for stay in history], [
-            "Submitted", "Completeness check", "Eligibility and establishment", "Completeness check"])
+            "Draft", "Submitted", "Completeness check", "Eligibility and establishment", "Completeness check"])
         self.assertEqual(history.filtered("is_open"), history[-1])
         self.assertEqual(history[-1].user_id, self.officer)
         self.assertEqual(history[-1].previous_stage_id, self.stages["eligibility"])
@@ -85,6 +89,7 @@ class TestAssessmentFlow(AssessmentCase):
         self.assertEqual(line.checked_by_id, self.officer)
         self.assertTrue(line.checked_date)
         self.assertTrue(line.is_passed)
+        self.flush_tracking()  # the note is written when the transaction commits: one per save
         applicant.invalidate_recordset(["message_ids"])
         self.assertIn("Established in this Member State", applicant.message_ids[0].body)
         line.with_user(self.officer).write({"result": "pending"})
@@ -287,7 +292,7 @@ class TestAssessmentAccess(AssessmentCase):
         applicant = self.new_applicant()
         Partner = self.env["res.partner"].with_user(self.officer)
         self.assertIn(applicant, Partner.search([("ncc_is_applicant", "=", True)]))
-        self.assertEqual(Partner.browse(applicant.id).ncc_stage_id, self.stages["submitted"])
+        self.assertEqual(Partner.browse(applicant.id).ncc_stage_id, self.stages["draft"])
 
     def test_only_officers_move_applications(self):
         applicant = self.new_applicant()
@@ -318,9 +323,9 @@ class TestAssessmentPipelineView(AssessmentCase):
             [group["ncc_stage_id"][0] for group in groups],
             [stage.id for stage in self.env["ncc.assessment.stage"].search([])],
         )
-        self.assertEqual(len(groups), 10)
+        self.assertEqual(len(groups), 11)
         counts = {group["ncc_stage_id"][0]: group["__count"] for group in groups}
-        self.assertGreaterEqual(counts[self.stages["submitted"].id], 1)
+        self.assertGreaterEqual(counts[self.stages["draft"].id], 1)
         self.assertEqual(counts[self.stages["member"].id], 0)
 
     def test_a_new_stage_shows_up(self):
@@ -383,6 +388,8 @@ class TestAssessmentDeadlines(AssessmentCase):
     def test_deadline_lateness_and_the_assessor_activity(self):
         with freeze_time("2026-03-02 09:00:00"):
             applicant = self.new_applicant()
+            self.assertFalse(applicant.ncc_deadline, "a draft has no target")
+            applicant.with_user(self.officer).action_ncc_submit()
             applicant.with_user(self.manager).write({"ncc_assessor_id": self.officer.id})
             self.assertEqual(applicant.ncc_deadline, date(2026, 3, 4), "Submitted has a 2-day target")
             activity = applicant.activity_ids.filtered(
@@ -401,7 +408,6 @@ class TestAssessmentDeadlines(AssessmentCase):
             self.assertIn(applicant, Partner.search([("ncc_is_late", "=", True)]))
             self.assertNotIn(applicant, Partner.search([("ncc_is_late", "=", False)]))
             self.assertIn(applicant, Partner.search([("ncc_needs_attention", "=", True)]))
-            applicant.with_user(self.officer).action_ncc_submit()
             applicant.with_user(self.officer).action_ncc_next_stage()
             self.assertEqual(applicant.ncc_deadline, date(2026, 3, 10), "Completeness check has a 5-day target")
             self.assertFalse(applicant.ncc_is_late)
@@ -450,7 +456,7 @@ class TestStageHistory(AssessmentCase):
         with freeze_time("2026-04-06 08:00:00"):
             applicant.with_user(self.officer).write({"ncc_stage_id": self.stages["completeness"].id})
             history = applicant.ncc_stage_history_ids.sorted("id")
-            self.assertEqual(history.mapped("duration_days"), [1.5, 2.5, 1.0, 0.0])
+            self.assertEqual(history.mapped("duration_days"), [0.0, 1.5, 2.5, 1.0, 0.0])
             self.assertEqual(history[-1]._days_so_far(datetime(2026, 4, 7, 20, 0)), 1.5)
             self.assertEqual(applicant.ncc_days_in_stage, 0)
         groups = self.env["ncc.stage.history"]._read_group(
@@ -459,7 +465,8 @@ class TestStageHistory(AssessmentCase):
             ["duration_days:sum", "duration_days:avg", "__count"],
         )
         figures = {stage.name: (total, average, count) for stage, total, average, count in groups}
-        self.assertEqual(figures, {"Submitted": (2.5, 1.25, 2), "Completeness check": (2.5, 2.5, 1)})
+        self.assertEqual(figures, {"Draft": (0.0, 0.0, 1), "Submitted": (2.5, 1.25, 2),
+                                   "Completeness check": (2.5, 2.5, 1)})
 
 
 @tagged("post_install", "-at_install")

@@ -42,6 +42,7 @@ class TestAssessmentTour(RegistrationCase, HttpCase):
         )
         self.assertEqual(security.result, "na")
         self.assertEqual(applicant.ncc_stage_history_ids.sorted("id")[-1].user_id, self.officer)
+        self.assertTrue(applicant.ncc_ready_for_decision)
 
         self.start_tour("/odoo/community-applications", "ncc_assessment_manager_tour", login="tour_manager")
         self.assertEqual(applicant.ncc_stage_id, self.env.ref(REF + "stage_approved"))

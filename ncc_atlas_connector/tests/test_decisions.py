@@ -37,20 +37,22 @@ class TestDecisionRecords(AssessmentCase):
         round_one, checks_one = applicant.ncc_round_id, applicant.ncc_check_ids
         history_one = applicant.ncc_stage_history_ids
 
-        # The company applies again: an officer starts a new round, from the first stage, with a fresh checklist.
+        # The company applies again: an officer starts a new round, as a draft; submitted, it gets a fresh checklist.
         applicant.with_user(self.officer).action_ncc_new_round()
-        self.assertEqual(applicant.ncc_stage_id, self.stages["submitted"])
+        self.assertEqual(applicant.ncc_stage_id, self.stages["draft"])
         self.assertEqual(applicant.ncc_round_id.number, 2)
         self.assertFalse(round_one.is_current)
         self.assertTrue(round_one.date_end)
         self.assertFalse(applicant.ncc_decision, "the new round has no decision yet")
         self.assertFalse(applicant.ncc_decision_reason)
         self.assertFalse(applicant.ncc_submitted_date, "the new application is submitted in its turn")
+        self.assertFalse(applicant.ncc_check_ids, "its checklist opens at its submission")
+        applicant.with_user(self.officer).action_ncc_submit()
         self.assertEqual(len(applicant.ncc_check_ids), 18)
         self.assertFalse(applicant.ncc_check_ids & checks_one)
         self.assertEqual(set(applicant.ncc_check_ids.mapped("result")), {"pending"})
         self.assertEqual(applicant.ncc_stage_history_ids.filtered(lambda h: h.round_id.number == 2).stage_id,
-                         self.stages["submitted"])
+                         self.stages["draft"] | self.stages["submitted"])
         # The earlier round stays as it was, readable, not editable.
         self.assertEqual(round_one.check_ids, checks_one)
         self.assertEqual(round_one.stage_history_ids, history_one)
@@ -59,7 +61,6 @@ class TestDecisionRecords(AssessmentCase):
             exclusion.with_user(self.officer).write({"result": "pass"})
 
         # Round two goes its own way, to an approval.
-        applicant.with_user(self.officer).action_ncc_submit()
         self.assertEqual(applicant.ncc_round_id.submitted_date, applicant.ncc_submitted_date)
         self.assertTrue(round_one.submitted_date)
         self.pass_all_checks(applicant)
@@ -197,7 +198,7 @@ class TestDecisionAccessRpc(RpcCase, AssessmentCase):
         # An officer starts the new round when the company applies again.
         self.call(self.officer, "res.partner", "action_ncc_new_round", [applicant.id])
         applicant.invalidate_recordset()
-        self.assertEqual((applicant.ncc_round_id.number, applicant.ncc_stage_id), (2, self.stages["submitted"]))
+        self.assertEqual((applicant.ncc_round_id.number, applicant.ncc_stage_id), (2, self.stages["draft"]))
 
 
 @tagged("post_install", "-at_install")

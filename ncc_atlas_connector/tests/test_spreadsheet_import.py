@@ -117,7 +117,7 @@ class TestSpreadsheetImport(RegistrationCase):
         company = self.registrations("Example Cyber Labs S.A.")
         self.assertEqual(company.ids, result["ids"])
         self.assertTrue(company.is_company and company.ncc_is_applicant)
-        self.assertEqual(company.ncc_stage_id, self.env["res.partner"]._ncc_stage_of_kind("intake"))
+        self.assertEqual(company.ncc_stage_id, self.env["res.partner"]._ncc_first_stage(), "a draft, to submit")
         self.assertTrue(company.ncc_registration_complete, company.ncc_missing_items)
         self.assertEqual(company.ncc_sync_state, "not_sent")
         self.assertEqual((company.company_registry, company.country_id.code, company.website, company.email),

@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.tools.misc import clean_context
 
 MODES = [
+    ("approve", "Approve the application"),
     ("request_information", "Request information"),
     ("reject", "Reject the application"),
     ("revoke", "Revoke the registration"),
@@ -18,7 +19,8 @@ class NccDecisionWizard(models.TransientModel):
 
     partner_ids = fields.Many2many("res.partner", string="Applications", required=True)
     mode = fields.Selection(MODES, required=True)
-    text = fields.Text(compute="_compute_text", store=True, readonly=False, required=True)
+    # required by the view for the modes that send it; the actions refuse an empty one
+    text = fields.Text(compute="_compute_text", store=True, readonly=False)
     security_grounds = fields.Boolean(
         "On security grounds",
         help="The decision rests on security grounds: it must be proportionate and reasoned (Art. 8(4)).",
@@ -37,7 +39,9 @@ class NccDecisionWizard(models.TransientModel):
             text = self.env._("Decision on security grounds.") + "\n" + text
         # the wizard's default_* keys must not reach what the decision creates (messages, activities)
         partners = self.partner_ids.with_context(clean_context(self.env.context))
-        if self.mode == "request_information":
+        if self.mode == "approve":
+            partners.action_ncc_approve()
+        elif self.mode == "request_information":
             partners.action_ncc_request_information(message=text)
         elif self.mode == "reject":
             partners.action_ncc_reject(reason=text)

@@ -74,11 +74,20 @@ registry.category("web_tour.tours").add("ncc_assessment_officer_tour", {
         },
         {
             content: "It is now in the last assessment stage",
-            trigger: ".o_statusbar_status button.o_arrow_button_current:contains('Expertise and contribution')",
+            trigger: ".o_statusbar_status button.o_arrow_button_current:contains('Expertise')",
         },
         {
             content: "Officers do not decide",
-            trigger: ".o_form_view .o_statusbar_buttons:not(:has(button[name=action_ncc_approve]))",
+            trigger: ".o_form_view .o_statusbar_buttons:not(:has(button[name=action_ncc_approve_dialog]))",
+        },
+        {
+            content: "They hand over to the manager",
+            trigger: ".o_form_view .o_statusbar_buttons button[name=action_ncc_ready_for_decision]",
+            run: "click",
+        },
+        {
+            content: "Handed over",
+            trigger: "div[name=ncc_ready_hint]:contains('Ready for decision')",
         },
     ],
 });
@@ -94,7 +103,7 @@ registry.category("web_tour.tours").add("ncc_assessment_manager_tour", {
         },
         {
             content: "Approve it",
-            trigger: ".o_form_view .o_statusbar_buttons button[name=action_ncc_approve]",
+            trigger: ".o_form_view .o_statusbar_buttons button[name=action_ncc_approve_dialog]",
             run: "click",
         },
         {

@@ -7,6 +7,11 @@ const REFERRALS = ".o_field_widget[name=ncc_security_referral_ids]";
 registry.category("web_tour.tours").add("ncc_security_referral_tour", {
     steps: () => [
         {
+            content: "Go to the Assessment tab, where the referral is made",
+            trigger: ".o_notebook .nav-link:contains('Assessment')",
+            run: "click",
+        },
+        {
             content: "Refer the application",
             trigger: ".o_form_view button[name=action_ncc_refer_security]",
             run: "click",
