@@ -107,6 +107,37 @@ def _declaration_date(string):
         string, compute="_compute_ncc_declaration_dates", store=True, readonly=False, copy=False, groups=OFFICER
     )
 
+
+# What the completeness check reads (see _ncc_missing_items).
+COMPLETENESS_DEPENDS = (
+    "ncc_is_applicant",
+    "is_company",
+    "parent_id",
+    "name",
+    "ncc_name_national",
+    "street",
+    "city",
+    "country_id",
+    "email",
+    "website",
+    "ncc_is_headquarters",
+    "ncc_headquarters_details",
+    "ncc_has_subsidiaries",
+    "ncc_subsidiaries_details",
+    "ncc_has_majority_outside",
+    "ncc_majority_outside_details",
+    "ncc_cluster_type_id",
+    "ncc_field_of_activity_ids",
+    *TAXONOMY_FIELDS,
+    "ncc_expertise_description",
+    "ncc_representative_id",
+    "ncc_representative_id.ncc_first_name",
+    "ncc_representative_id.ncc_family_name",
+    "ncc_representative_id.email",
+    *DECLARATIONS,
+)
+
+
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
@@ -298,10 +329,10 @@ class ResPartner(models.Model):
         groups=OFFICER,
         help="Everything the Atlas requires, and every declaration, is there.",
     )
+    # Not stored: the words are the reader's, in the reader's language, whoever made the last change.
     ncc_missing_items = fields.Text(
         "Missing before the Atlas",
-        compute="_compute_ncc_completeness",
-        store=True,
+        compute="_compute_ncc_missing_items",
         groups=OFFICER,
         help="What is still missing before the registration can go to the ECCC Atlas.",
     )
@@ -377,42 +408,17 @@ class ResPartner(models.Model):
             partner.ncc_goals_to_achieve_length = len(partner.ncc_goals_to_achieve or "")
             partner.ncc_goals_to_contribute_length = len(partner.ncc_goals_to_contribute or "")
 
-    @api.depends(
-        "ncc_is_applicant",
-        "is_company",
-        "parent_id",
-        "name",
-        "ncc_name_national",
-        "street",
-        "city",
-        "country_id",
-        "email",
-        "website",
-        "ncc_is_headquarters",
-        "ncc_headquarters_details",
-        "ncc_has_subsidiaries",
-        "ncc_subsidiaries_details",
-        "ncc_has_majority_outside",
-        "ncc_majority_outside_details",
-        "ncc_cluster_type_id",
-        "ncc_field_of_activity_ids",
-        *TAXONOMY_FIELDS,
-        "ncc_expertise_description",
-        "ncc_representative_id",
-        "ncc_representative_id.ncc_first_name",
-        "ncc_representative_id.ncc_family_name",
-        "ncc_representative_id.email",
-        *DECLARATIONS,
-    )
+    @api.depends(*COMPLETENESS_DEPENDS)
     def _compute_ncc_completeness(self):
         for partner in self:
-            if not partner.ncc_is_applicant:
-                partner.ncc_registration_complete = False
-                partner.ncc_missing_items = False
-                continue
-            missing = partner._ncc_missing_items()
-            partner.ncc_registration_complete = not missing
-            partner.ncc_missing_items = "\n".join(f"• {item}" for item in missing) or False
+            partner.ncc_registration_complete = partner.ncc_is_applicant and not partner._ncc_missing_items()
+
+    @api.depends(*COMPLETENESS_DEPENDS)
+    @api.depends_context("lang")
+    def _compute_ncc_missing_items(self):
+        for partner in self:
+            missing = partner._ncc_missing_items() if partner.ncc_is_applicant else []
+            partner.ncc_missing_items = "\n".join("• " + item for item in missing) or False
 
     def _ncc_missing_items(self):
         """What the Atlas (spec §5, the fields marked *) and the NCC's declarations still need, as officer-readable

@@ -1,0 +1,67 @@
+"""Sentences for a person that can be shown later in another language.
+
+The client speaks English and imports nothing from Odoo. A :class:`Sentence` is the English text (it is a
+``str``), and keeps the template and the values it was made of: what a record stores, so that every reader gets
+it in their own language (the addon translates the template, then fills in the values). Templates are marked
+with ``_lt``, the name Odoo's export looks for, so they are in the addon's .pot.
+"""
+
+from typing import Any
+
+
+class Sentence(str):
+    """``Sentence('The Atlas refused %(what)s.', what=...)``: English now, translatable when shown. A value may
+    itself be a Sentence (translated with it); other values are shown as they are."""
+
+    template: str
+    params: dict[str, Any]
+
+    def __new__(cls, template: str, /, **params: Any) -> 'Sentence':
+        params = {name: value if isinstance(value, (Sentence, int, float)) or value is None else str(value)
+                  for name, value in params.items()}
+        text = template % params if params else template
+        sentence = super().__new__(cls, text)
+        sentence.template, sentence.params = template, params
+        return sentence
+
+    def __reduce__(self):  # pickled (e.g. across processes) with its template, not as a bare str
+        return _rebuild, (self.template, self.params)
+
+    def as_json(self) -> dict:
+        """The template and its values, for a Json field."""
+        return {'text': self.template, 'params': {
+            name: value.as_json() if isinstance(value, Sentence) else value for name, value in self.params.items()
+        }}
+
+    @classmethod
+    def from_json(cls, data: Any) -> 'Sentence | None':
+        """The sentence stored by :meth:`as_json` (or a plain text stored before there were sentences)."""
+        if not data:
+            return None
+        if isinstance(data, str):
+            return cls(data)
+        params = {name: cls.from_json(value) if isinstance(value, dict) else value
+                  for name, value in (data.get('params') or {}).items()}
+        return cls(data['text'], **params)
+
+    def translate(self, gettext) -> str:
+        """The sentence in another language: ``gettext(template, **values)`` translates and fills a template."""
+        params = {name: value.translate(gettext) if isinstance(value, Sentence) else value
+                  for name, value in self.params.items()}
+        return gettext(self.template, **params) if params else gettext(self.template)
+
+
+def _rebuild(template, params):
+    return Sentence(template, **params)
+
+
+def _lt(template: str, /, **params: Any) -> Sentence:
+    """Mark an English sentence for translation; see :class:`Sentence`."""
+    return Sentence(template, **params)
+
+
+def as_sentence(message: Any) -> Sentence:
+    """A sentence as it is, any other message (a plain str) as a sentence without values."""
+    if isinstance(message, Sentence):
+        return message
+    return Sentence(str(message))
