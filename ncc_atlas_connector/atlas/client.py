@@ -766,7 +766,8 @@ class AtlasClient:
                 'login in the Atlas settings, and the permissions of the key owner.', what=what, http=http),
                 status, errors)
         if code == 404:
-            return NotFoundError(_lt('On the Atlas, %(what)s does not exist (HTTP 404).', what=what), status, errors)
+            return NotFoundError(_lt('Not found (HTTP 404): %(what)s does not exist on the Atlas.', what=what),
+                                 status, errors)
         if code in (400, 409, 422) and not errors:
             return UnexpectedAnswerError(_lt(
                 'The Atlas, or a server in front of it, refused %(what)s with HTTP %(code)s and an answer that is '

@@ -15,6 +15,7 @@ from . import res_partner_security_referral
 from . import ncc_assessment_check_referral
 from . import ncc_atlas_sync_log
 from . import res_partner_atlas
+from . import res_partner_sync_error
 from . import ncc_atlas_sync
 from . import res_config_settings
 from . import res_config_settings_revalidation

@@ -15,6 +15,7 @@ from odoo.tools import SQL
 from odoo.tools.misc import clean_context
 
 from ..atlas import MODERATION_STATE_LABELS, RELATIONSHIPS, diff_values
+from ..atlas.sentence import _lt  # a Sentence: English, stored, shown translated (not Odoo's lazy _lt)
 from .atlas_mapping import (
     ATTRIBUTE_FIELDS,
     MODERATION_STATE_SELECTION,
@@ -329,8 +330,8 @@ class NccAtlasImportLine(models.Model):
             return "unchanged"
         partner._ncc_sync_writer().write({
             "ncc_sync_state": "conflict",
-            "ncc_sync_error": _("Differs from the Atlas (seen by the import): %s",
-                                ", ".join(field_label(key) for key in sorted(differs))),
+            "ncc_sync_error": _lt("Differs from the Atlas (seen by the import): %(fields)s",
+                                  fields=", ".join(field_label(key) for key in sorted(differs))),
         })
         return "conflict"
 
@@ -407,9 +408,9 @@ class NccAtlasImportLine(models.Model):
             "ncc_synced_values": remote,
             "ncc_synced_at": fields.Datetime.now(),
             "ncc_sync_state": "conflict" if differs else "synced",
-            "ncc_sync_error": differs and _(
-                "Differs from the Atlas (seen by the import): %s. Nothing was overwritten: keep Odoo's values or "
-                "take the Atlas's.", ", ".join(field_label(key) for key in differs)) or False,
+            "ncc_sync_error": differs and _lt(
+                "Differs from the Atlas (seen by the import): %(fields)s. Nothing was overwritten: keep Odoo's "
+                "values or take the Atlas's.", fields=", ".join(field_label(key) for key in differs)) or False,
             "ncc_sync_attempts": 0,
             "ncc_next_attempt": False,
             "ncc_force_create": False,
