@@ -30,5 +30,6 @@ pg_sql "DROP DATABASE IF EXISTS \"$DB\" WITH (FORCE)"
 rm -rf "$CACHE/filestore/filestore/$DB"
 
 # The export stamps the time it ran: the committed file changes only when its terms do.
+shopt -s nullglob
 "$PY" "$ROOT/scripts/i18n_merge.py" "$OUT/export.pot" "$POT" "$I18N"/*.po
 "$PY" "$ROOT/scripts/i18n_check.py" || true

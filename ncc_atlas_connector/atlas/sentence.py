@@ -11,15 +11,16 @@ from typing import Any
 
 class Sentence(str):
     """``Sentence('The Atlas refused %(what)s.', what=...)``: English now, translatable when shown. A value may
-    itself be a Sentence (translated with it); other values are shown as they are."""
+    itself be a Sentence (translated with it), or a list of them (shown as a list in the reader's language); other
+    values are shown as they are."""
 
     template: str
     params: dict[str, Any]
 
     def __new__(cls, template: str, /, **params: Any) -> 'Sentence':
-        params = {name: value if isinstance(value, (Sentence, int, float)) or value is None else str(value)
-                  for name, value in params.items()}
-        text = template % params if params else template
+        params = {name: _value(value) for name, value in params.items()}
+        shown = {name: ', '.join(value) if isinstance(value, list) else value for name, value in params.items()}
+        text = template % shown if params else template
         sentence = super().__new__(cls, text)
         sentence.template, sentence.params = template, params
         return sentence
@@ -29,9 +30,7 @@ class Sentence(str):
 
     def as_json(self) -> dict:
         """The template and its values, for a Json field."""
-        return {'text': self.template, 'params': {
-            name: value.as_json() if isinstance(value, Sentence) else value for name, value in self.params.items()
-        }}
+        return {'text': self.template, 'params': {name: _json(value) for name, value in self.params.items()}}
 
     @classmethod
     def from_json(cls, data: Any) -> 'Sentence | None':
@@ -40,15 +39,37 @@ class Sentence(str):
             return None
         if isinstance(data, str):
             return cls(data)
-        params = {name: cls.from_json(value) if isinstance(value, dict) else value
-                  for name, value in (data.get('params') or {}).items()}
+        params = {name: _from_json(value) for name, value in (data.get('params') or {}).items()}
         return cls(data['text'], **params)
 
     def translate(self, gettext) -> str:
         """The sentence in another language: ``gettext(template, **values)`` translates and fills a template."""
-        params = {name: value.translate(gettext) if isinstance(value, Sentence) else value
-                  for name, value in self.params.items()}
+        params = {name: _translated(value, gettext) for name, value in self.params.items()}
         return gettext(self.template, **params) if params else gettext(self.template)
+
+
+def _value(value):
+    if isinstance(value, (list, tuple)):
+        return [_value(item) for item in value]
+    return value if isinstance(value, (Sentence, int, float)) or value is None else str(value)
+
+
+def _json(value):
+    if isinstance(value, list):
+        return [_json(item) for item in value]
+    return value.as_json() if isinstance(value, Sentence) else value
+
+
+def _from_json(value):
+    if isinstance(value, list):
+        return [_from_json(item) for item in value]
+    return Sentence.from_json(value) if isinstance(value, dict) else value
+
+
+def _translated(value, gettext):
+    if isinstance(value, list):  # a list: the translation's own way of listing (Odoo's gettext formats it)
+        return [_translated(item, gettext) for item in value]
+    return value.translate(gettext) if isinstance(value, Sentence) else value
 
 
 def _rebuild(template, params):

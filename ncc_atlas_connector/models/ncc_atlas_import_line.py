@@ -122,7 +122,7 @@ class NccAtlasImportLine(models.Model):
             labels = []
             for name in line.left_out or []:
                 if name in attributes:
-                    labels.append(field_label(attributes[name]))
+                    labels.append(field_label(attributes[name], self.env))
                 else:
                     labels.append(Partner._ncc_field_label(name.removeprefix(REPRESENTATIVE)))
             line.left_out_labels = ", ".join(labels) or False
@@ -331,7 +331,7 @@ class NccAtlasImportLine(models.Model):
         partner._ncc_sync_writer().write({
             "ncc_sync_state": "conflict",
             "ncc_sync_error": _lt("Differs from the Atlas (seen by the import): %(fields)s",
-                                  fields=", ".join(field_label(key) for key in sorted(differs))),
+                                  fields=[field_label(key) for key in sorted(differs)]),
         })
         return "conflict"
 
@@ -410,7 +410,7 @@ class NccAtlasImportLine(models.Model):
             "ncc_sync_state": "conflict" if differs else "synced",
             "ncc_sync_error": differs and _lt(
                 "Differs from the Atlas (seen by the import): %(fields)s. Nothing was overwritten: keep Odoo's "
-                "values or take the Atlas's.", fields=", ".join(field_label(key) for key in differs)) or False,
+                "values or take the Atlas's.", fields=[field_label(key) for key in differs]) or False,
             "ncc_sync_attempts": 0,
             "ncc_next_attempt": False,
             "ncc_force_create": False,

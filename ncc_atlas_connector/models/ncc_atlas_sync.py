@@ -516,7 +516,7 @@ class NccAtlasSync(models.AbstractModel):
             if policy == "remote":
                 take |= set(conflicts)
             elif policy != "local":
-                labels = ", ".join(field_label(k) for k in conflicts)
+                labels = [field_label(k) for k in conflicts]
                 before_write()
                 partner._ncc_sync_writer().write({
                     "ncc_sync_state": "conflict",

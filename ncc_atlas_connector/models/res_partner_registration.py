@@ -16,9 +16,12 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL, email_normalize
 from odoo.tools.mail import single_email_re
+from odoo.tools.translate import LazyTranslate
 
 from ..atlas import registration_number_key
 from .atlas_mapping import TAXONOMY_FIELDS, TERM_VOCABULARIES, TEXT_LIMITS
+
+_lt = LazyTranslate(__name__)
 
 OFFICER = "ncc_atlas_connector.group_ncc_officer"
 
@@ -37,15 +40,15 @@ DECLARATIONS = {
 # Left out on purpose: AT (the Firmenbuchnummer excludes associations, which have a ZVR number), RO (ONRC: trade
 # register only), DE (the Handelsregisternummer needs the court's name), and the countries stdnum has nothing for.
 REGISTRY_VALIDATORS = {
-    "BE": ("Belgian enterprise number (KBO/BCE)", ("stdnum.be.vat",), ()),
-    "DK": ("Danish CVR number", ("stdnum.dk.cvr",), ()),
-    "EE": ("Estonian registry code (registrikood)", ("stdnum.ee.registrikood",), ()),
-    "ES": ("Spanish tax identification number of a legal person (NIF/CIF)", ("stdnum.es.cif",), ()),
-    "FI": ("Finnish business ID (Y-tunnus)", ("stdnum.fi.ytunnus",), ()),
+    "BE": (_lt("Belgian enterprise number (KBO/BCE)"), ("stdnum.be.vat",), ()),
+    "DK": (_lt("Danish CVR number"), ("stdnum.dk.cvr",), ()),
+    "EE": (_lt("Estonian registry code (registrikood)"), ("stdnum.ee.registrikood",), ()),
+    "ES": (_lt("Spanish tax identification number of a legal person (NIF/CIF)"), ("stdnum.es.cif",), ()),
+    "FI": (_lt("Finnish business ID (Y-tunnus)"), ("stdnum.fi.ytunnus",), ()),
     # Associations without a SIREN are known by their RNA number (W and nine digits).
-    "FR": ("French SIREN, SIRET or RNA number", ("stdnum.fr.siren", "stdnum.fr.siret"), (r"W\d{9}",)),
-    "SE": ("Swedish organisation number", ("stdnum.se.orgnr",), ()),
-    "SI": ("Slovenian registration number (matična številka)", ("stdnum.si.maticna",), ()),
+    "FR": (_lt("French SIREN, SIRET or RNA number"), ("stdnum.fr.siren", "stdnum.fr.siret"), (r"W\d{9}",)),
+    "SE": (_lt("Swedish organisation number"), ("stdnum.se.orgnr",), ()),
+    "SI": (_lt("Slovenian registration number (matična številka)"), ("stdnum.si.maticna",), ()),
 }
 
 

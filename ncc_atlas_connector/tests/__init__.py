@@ -25,3 +25,4 @@ from . import test_personal_data_screens
 from . import test_security_referral
 from . import test_security_referral_tour
 from . import test_privacy
+from . import test_translations
