@@ -35,26 +35,39 @@ DECLARATIONS = {
 }
 
 # National numbers python-stdnum can check, only where one number identifies every kind of legal person (companies,
-# associations, public bodies), so no genuine applicant is refused: country code -> (what the number is called,
-# stdnum modules, other accepted patterns). A number passes when any of them accepts it; other countries pass.
+# associations, public bodies), so no genuine applicant is refused: country code -> (stdnum modules, other
+# accepted patterns). A number passes when any of them accepts it; other countries pass.
 # Left out on purpose: AT (the Firmenbuchnummer excludes associations, which have a ZVR number), RO (ONRC: trade
 # register only), DE (the Handelsregisternummer needs the court's name), and the countries stdnum has nothing for.
 REGISTRY_VALIDATORS = {
-    "BE": (_lt("Belgian enterprise number (KBO/BCE)"), ("stdnum.be.vat",), ()),
-    "DK": (_lt("Danish CVR number"), ("stdnum.dk.cvr",), ()),
-    "EE": (_lt("Estonian registry code (registrikood)"), ("stdnum.ee.registrikood",), ()),
-    "ES": (_lt("Spanish tax identification number of a legal person (NIF/CIF)"), ("stdnum.es.cif",), ()),
-    "FI": (_lt("Finnish business ID (Y-tunnus)"), ("stdnum.fi.ytunnus",), ()),
+    "BE": (("stdnum.be.vat",), ()),
+    "DK": (("stdnum.dk.cvr",), ()),
+    "EE": (("stdnum.ee.registrikood",), ()),
+    "ES": (("stdnum.es.cif",), ()),
+    "FI": (("stdnum.fi.ytunnus",), ()),
     # Associations without a SIREN are known by their RNA number (W and nine digits).
-    "FR": (_lt("French SIREN, SIRET or RNA number"), ("stdnum.fr.siren", "stdnum.fr.siret"), (r"W\d{9}",)),
-    "SE": (_lt("Swedish organisation number"), ("stdnum.se.orgnr",), ()),
-    "SI": (_lt("Slovenian registration number (matična številka)"), ("stdnum.si.maticna",), ()),
+    "FR": (("stdnum.fr.siren", "stdnum.fr.siret"), (r"W\d{9}",)),
+    "SE": (("stdnum.se.orgnr",), ()),
+    "SI": (("stdnum.si.maticna",), ()),
+}
+# What each of those numbers is called, for a person.
+REGISTRY_NUMBER_NAMES = {
+    "BE": _lt("Belgian enterprise number (KBO/BCE)"),
+    "DK": _lt("Danish CVR number"),
+    "EE": _lt("Estonian registry code (registrikood)"),
+    "ES": _lt("Spanish tax identification number of a legal person (NIF/CIF)"),
+    "FI": _lt("Finnish business ID (Y-tunnus)"),
+    "FR": _lt("French SIREN, SIRET or RNA number"),
+    "SE": _lt("Swedish organisation number"),
+    "SI": _lt("Slovenian registration number (matična številka)"),
 }
 
 
 def registry_number_valid(country_code, number):
     """(valid, what the number is called) for a national registration number; countries without a check pass."""
-    label, modules, patterns = REGISTRY_VALIDATORS.get((country_code or "").upper(), ("", (), ()))
+    code = (country_code or "").upper()
+    modules, patterns = REGISTRY_VALIDATORS.get(code, ((), ()))
+    label = REGISTRY_NUMBER_NAMES.get(code, "")
     checks = [re.compile(pattern).fullmatch for pattern in patterns]
     for module_name in modules:
         try:

@@ -82,7 +82,7 @@ class TestTranslations(AtlasCase):
         self.env.flush_all()
         cr = self.env.cr
         cr.execute("ALTER TABLE res_partner ADD COLUMN ncc_sync_error text, ADD COLUMN ncc_missing_items text")
-        cr.execute("UPDATE res_partner SET ncc_sync_error = 'Old words, 100%' WHERE id = %s", [partner.id])
+        cr.execute("UPDATE res_partner SET ncc_sync_error = %s WHERE id = %s", ["Old words, 100%", partner.id])
         sync_errors_as_sentences(cr)
         partner.invalidate_recordset()
         self.assertEqual(partner.ncc_sync_error, "Old words, 100%")
