@@ -14,7 +14,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 from odoo.tools.misc import clean_context
 
-from ..atlas import MODERATION_STATE_LABELS, RELATIONSHIPS, diff_values
+from ..atlas import RELATIONSHIPS, diff_values
 from ..atlas.sentence import _lt  # a Sentence: English, stored, shown translated (not Odoo's lazy _lt)
 from .atlas_mapping import (
     ATTRIBUTE_FIELDS,
@@ -415,7 +415,8 @@ class NccAtlasImportLine(models.Model):
             "ncc_next_attempt": False,
             "ncc_force_create": False,
         })
-        state_label = MODERATION_STATE_LABELS.get(self.moderation_state, self.moderation_state)
+        labels = dict(self._fields["moderation_state"]._description_selection(self.env))  # translated
+        state_label = labels.get(self.moderation_state, self.moderation_state)
         body = _("Imported from the Atlas (registration %(uuid)s, %(state)s).", uuid=self.atlas_uuid,
                  state=state_label)
         if self.left_out:

@@ -197,7 +197,8 @@ class NccAtlasSync(models.AbstractModel):
         self._set_flag("key_refused_since", fields.Datetime.to_string(fields.Datetime.now()))
         self._alert_admins(_("Atlas sync stopped"), _(
             "The Atlas refused the API key (%(error)s). Registrations stay pending until an administrator fixes "
-            "Settings > Community Registration; you will be told when the Atlas accepts the key again.", error=exc))
+            "Settings > Community Registration; you will be told when the Atlas accepts the key again.",
+            error=self.env["res.partner"]._ncc_words(exc.message)))
 
     @api.model
     def _key_accepted(self):

@@ -27,6 +27,11 @@ class ResPartner(models.Model):
         return self.env._(template, **params)
 
     @api.model
+    def _ncc_words(self, message):
+        """A message of the Atlas client (a Sentence, or any text) in this environment's language."""
+        return as_sentence(message).translate(self._ncc_gettext)
+
+    @api.model
     def _ncc_sync_problem_vals(self, vals):
         """``vals`` with a written ``ncc_sync_error`` turned into the ``ncc_sync_problem`` it is stored as."""
         if "ncc_sync_error" not in vals:
