@@ -33,6 +33,14 @@ class TestTranslations(AtlasCase):
         field = self.env["ir.model.fields"]._get("res.partner", "ncc_missing_items")
         self.assertEqual(field.with_context(lang="fr_FR").field_description, "Manquant avant l'Atlas")
         self.assertEqual(field.with_context(lang="de_DE").field_description, "Fehlt noch für den Atlas")
+        # The applicant's emails go out in the applicant's language, subject and body.
+        template = self.env.ref("ncc_atlas_connector.mail_template_ncc_received")
+        for lang, subject, body in (("fr_FR", "Votre candidature", "Nous avons bien reçu"),
+                                    ("de_DE", "Ihr Antrag", "Wir haben den Antrag")):
+            applicant = self.create_applicant(lang=lang)
+            mail = template._generate_template(applicant.ids, ["subject", "body_html"])[applicant.id]
+            self.assertTrue(mail["subject"].startswith(subject), mail["subject"])
+            self.assertIn(body, mail["body_html"])
 
     def test_missing_items_in_the_reader_s_language(self):
         applicant = self.create_applicant()
