@@ -766,7 +766,7 @@ class AtlasClient:
                 'login in the Atlas settings, and the permissions of the key owner.', what=what, http=http),
                 status, errors)
         if code == 404:
-            return NotFoundError(_lt('Not found (HTTP 404): %(what)s does not exist on the Atlas.', what=what),
+            return NotFoundError(_lt('%(what)s does not exist on the Atlas (HTTP 404).', what=what),
                                  status, errors)
         if code in (400, 409, 422) and not errors:
             return UnexpectedAnswerError(_lt(

@@ -12,7 +12,8 @@ from typing import Any
 class Sentence(str):
     """``Sentence('The Atlas refused %(what)s.', what=...)``: English now, translatable when shown. A value may
     itself be a Sentence (translated with it), or a list of them (shown as a list in the reader's language); other
-    values are shown as they are."""
+    values are shown as they are. A template that starts with a value (``'%(what)s does not exist.'``) is shown
+    with a capital letter first, in every language."""
 
     template: str
     params: dict[str, Any]
@@ -20,7 +21,7 @@ class Sentence(str):
     def __new__(cls, template: str, /, **params: Any) -> 'Sentence':
         params = {name: _value(value) for name, value in params.items()}
         shown = {name: ', '.join(value) if isinstance(value, list) else value for name, value in params.items()}
-        text = template % shown if params else template
+        text = _capital(template, template % shown) if params else template
         sentence = super().__new__(cls, text)
         sentence.template, sentence.params = template, params
         return sentence
@@ -45,7 +46,13 @@ class Sentence(str):
     def translate(self, gettext) -> str:
         """The sentence in another language: ``gettext(template, **values)`` translates and fills a template."""
         params = {name: _translated(value, gettext) for name, value in self.params.items()}
-        return gettext(self.template, **params) if params else gettext(self.template)
+        return _capital(self.template, gettext(self.template, **params)) if params else gettext(self.template)
+
+
+def _capital(template, text):
+    """The text of a template that starts with a value, with a capital letter first (its translations start with
+    the value too)."""
+    return text[:1].upper() + text[1:] if template.startswith('%(') else text
 
 
 def _value(value):
