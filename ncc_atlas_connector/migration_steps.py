@@ -162,3 +162,18 @@ def stage_short_names(env):
         stage = env.ref(f"ncc_atlas_connector.{xmlid}", raise_if_not_found=False)
         if stage and not stage.short_name:
             stage.short_name = short
+def sync_errors_as_sentences(cr):
+    """19.0.1.2.0 shows the last sync error and the missing items in the reader's language: the sync error is
+    stored as a sentence (``ncc_sync_problem``), the text of before kept as it is; both old columns go."""
+    cr.execute("""
+        SELECT 1 FROM information_schema.columns
+         WHERE table_name = 'res_partner' AND column_name = 'ncc_sync_error'
+    """)
+    if cr.fetchone():
+        cr.execute("""
+            UPDATE res_partner
+               SET ncc_sync_problem = jsonb_build_object('text', ncc_sync_error, 'params', '{}'::jsonb)
+             WHERE coalesce(ncc_sync_error, '') != '' AND ncc_sync_problem IS NULL
+        """)
+        cr.execute("ALTER TABLE res_partner DROP COLUMN ncc_sync_error")
+    cr.execute("ALTER TABLE res_partner DROP COLUMN IF EXISTS ncc_missing_items")

@@ -36,6 +36,7 @@ from .documents import (
     build_update,
     parse_errors,
 )
+from .sentence import _lt
 
 _logger = logging.getLogger(__name__)
 
@@ -97,6 +98,8 @@ class AtlasError(Exception):
 
     def __init__(self, message: str, status: int | None = None, errors: Iterable[ErrorObject] | None = None):
         super().__init__(message)
+        #: The sentence (a str), with its template and values when it is a Sentence: a record stores those, and
+        #: shows it in each reader's language.
         self.message = message
         self.status = status
         self.errors = list(errors or ())
@@ -148,9 +151,10 @@ class UnexpectedAnswerError(RetryableError, UnknownOutcomeError):
 
     def gave_up(self, attempts: int) -> str:
         """The words for a person once the attempts are spent."""
-        return (f'The Atlas, or a server in front of it, answered {attempts} times with HTTP {self.status or "?"} '
-                'and a page that is not an Atlas answer. This is not a problem of the registration: check the '
-                'Atlas URL and any proxy (the sync log holds the answers), then retry.')
+        return _lt('The Atlas, or a server in front of it, answered %(attempts)s times with HTTP %(status)s and a '
+                   'page that is not an Atlas answer. This is not a problem of the registration: check the Atlas URL '
+                   'and any proxy (the sync log holds the answers), then retry.',
+                   attempts=attempts, status=self.status or '?')
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -406,19 +410,20 @@ class AtlasClient:
 
     def whoami(self) -> str:
         """The UUID of the Drupal user owning the key (``GET /``): the connection test."""
-        result = self._get('/', [], 'the connection test')
+        result = self._get('/', [], _lt('the connection test'))
         try:
             return str(result.document['meta']['links']['me']['meta']['id'])
         except (KeyError, TypeError):
-            raise AtlasError('The Atlas answered the connection test without naming the owner of the key '
-                             '(meta.links.me is missing): is the URL the JSON:API root?', result.status) from None
+            raise AtlasError(_lt('The Atlas answered the connection test without naming the owner of the key '
+                                 '(meta.links.me is missing): is the URL the JSON:API root?'), result.status) from None
 
     def terms(self, vocabulary: str) -> list[Term]:
         """Every term of ``vocabulary``, following ``links.next``."""
         if vocabulary not in VOCABULARIES:
             raise ValueError(f'unknown vocabulary {vocabulary!r}; expected one of {", ".join(VOCABULARIES)}')
         return [Term.model_validate(item)
-                for item in self._list(f'/taxonomy_term/{vocabulary}', [], f'the vocabulary {vocabulary!r}')]
+                for item in self._list(f'/taxonomy_term/{vocabulary}', [],
+                                          _lt('the vocabulary %(vocabulary)s', vocabulary=repr(vocabulary)))]
 
     def find_clusters(self, registration_number: str, country_uuid: str) -> list[RemoteCluster]:
         """Registrations with this registration number in this country (the duplicate search before a create)."""
@@ -433,7 +438,7 @@ class AtlasClient:
             ('filter[ctry][operator]', '='),
             ('filter[ctry][value]', _check_uuid(country_uuid, 'country term')),
         ]
-        return self._clusters(params, 'the registration search')
+        return self._clusters(params, _lt('the registration search'))
 
     def find_clusters_by_numbers(self, registration_numbers: Iterable[str],
                                  country_uuid: str) -> dict[str, list[RemoteCluster]]:
@@ -465,7 +470,7 @@ class AtlasClient:
     def clusters_by_owner(self, user_uuid: str) -> list[RemoteCluster]:
         """Every registration owned by this Atlas user (all pages)."""
         return self._clusters([('filter[uid.id][value]', _check_uuid(user_uuid, 'user'))],
-                              'the registrations of the key owner')
+                              _lt('the registrations of the key owner'))
 
     def find_by_title(self, owner_uuid: str, title: str) -> list[RemoteCluster]:
         """Registrations of this owner with exactly this title (the fallback look-up after a lost answer)."""
@@ -478,7 +483,7 @@ class AtlasClient:
             ('filter[title][operator]', '='),
             ('filter[title][value]', title),
         ]
-        return self._clusters(params, 'the registration search by title')
+        return self._clusters(params, _lt('the registration search by title'))
 
     def clusters_by_ids(self, uuids: Iterable[str]) -> list[RemoteCluster]:
         """The registrations with these UUIDs that still exist (an IN filter, at most 50 per request)."""
@@ -487,19 +492,21 @@ class AtlasClient:
         for chunk in _chunks(unique, MAX_PAGE):
             params = [('filter[ids][condition][path]', 'id'), ('filter[ids][condition][operator]', 'IN')]
             params += [('filter[ids][condition][value][]', uuid) for uuid in chunk]
-            found += self._clusters(params, 'the registrations by UUID')
+            found += self._clusters(params, _lt('the registrations by UUID'))
         return found
 
     def get_cluster(self, uuid: str) -> RemoteCluster:
         """One registration; NotFoundError when it no longer exists."""
-        result = self._get(f'/node/cluster/{_check_uuid(uuid)}', [], f'the registration {uuid}')
-        return self._cluster(result.document, f'the registration {uuid}', write=False)
+        what = _lt('the registration %(uuid)s', uuid=uuid)
+        result = self._get(f'/node/cluster/{_check_uuid(uuid)}', [], what)
+        return self._cluster(result.document, what, write=False)
 
     def create_cluster(self, values: Mapping[str, Any]) -> RemoteCluster:
         """Create a registration from plain values; the Atlas assigns the UUID. Never retried."""
         document = build_create(self._outgoing(values))
-        result = self._send('POST', '/node/cluster', document, 'the registration')
-        return self._cluster(result.document, 'the registration', write=True)
+        what = _lt('the registration')
+        result = self._send('POST', '/node/cluster', document, what)
+        return self._cluster(result.document, what, write=True)
 
     def update_cluster(self, uuid: str, old: Mapping[str, Any] | RemoteCluster,
                        new: Mapping[str, Any]) -> RemoteCluster | None:
@@ -510,8 +517,9 @@ class AtlasClient:
         document = build_update(_check_uuid(uuid), self._outgoing(old), self._outgoing(new))
         if document is None:
             return None
-        result = self._send('PATCH', f'/node/cluster/{uuid}', document, f'the registration {uuid}')
-        return self._cluster(result.document, f'the registration {uuid}', write=True)
+        what = _lt('the registration %(uuid)s', uuid=uuid)
+        result = self._send('PATCH', f'/node/cluster/{uuid}', document, what)
+        return self._cluster(result.document, what, write=True)
 
     # ------------------------------------------------------------------------------------------------- the plumbing
 
@@ -527,11 +535,13 @@ class AtlasClient:
         try:
             return RemoteCluster.model_validate(document['data'])
         except (KeyError, TypeError, PydanticValidationError) as exc:
-            reason = f'its answer about {what} is not a registration ({type(exc).__name__})'
+            error = type(exc).__name__
             if write:
-                raise UnknownOutcomeError(f'The Atlas may have saved {what}, but {reason}. Look the registration '
-                                          'up on the Atlas before sending it again.') from None
-            raise AtlasError(f'The Atlas answered, but {reason}.') from None
+                raise UnknownOutcomeError(_lt(
+                    'The Atlas may have saved %(what)s, but its answer about it is not a registration (%(error)s). '
+                    'Look the registration up on the Atlas before sending it again.', what=what, error=error)) from None
+            raise AtlasError(_lt('The Atlas answered, but its answer about %(what)s is not a registration '
+                                 '(%(error)s).', what=what, error=error)) from None
 
     def _clusters(self, params: list, what: str) -> list[RemoteCluster]:
         return [self._cluster({'data': item}, what, write=False) for item in self._list('/node/cluster', params, what)]
@@ -544,18 +554,21 @@ class AtlasClient:
         while True:
             page = (path, tuple(sorted(params)))
             if page in seen:
-                raise AtlasError(f'The Atlas sent the same next-page link twice while listing {what}.')
+                raise AtlasError(_lt('The Atlas sent the same next-page link twice while listing %(what)s.',
+                                     what=what))
             if seen and self.settings.page_pause:
                 time.sleep(self.settings.page_pause)
             seen.add(page)
             result = self._get(path, params, what)
             if not isinstance(result.document, Mapping):
-                raise AtlasError(f'The Atlas answered {what} without a JSON:API document.', result.status)
+                raise AtlasError(_lt('The Atlas answered %(what)s without a JSON:API document.', what=what),
+                                 result.status)
             data = result.document.get('data')
             if data is None:
                 data = []  # a page may come without data (spec §4): its next link still counts
             if not isinstance(data, list):
-                raise AtlasError(f'The Atlas answered {what} without a list of resources.', result.status)
+                raise AtlasError(_lt('The Atlas answered %(what)s without a list of resources.', what=what),
+                                 result.status)
             empty = 0 if data else empty + 1
             if empty > MAX_EMPTY_PAGES:
                 return  # a run of empty pages that link on and on: the list is over
@@ -583,8 +596,9 @@ class AtlasClient:
         elif parts.scheme or parts.netloc or link_path.startswith('/'):
             if link_path != root_path and not link_path.startswith(root_path + '/'):
                 if parts.scheme or parts.netloc:
-                    raise AtlasError('The Atlas sent a next-page link outside its JSON:API root; refusing to follow '
-                                     f'it: {self._redact(urlunsplit(parts._replace(query="")))}')
+                    link = self._redact(urlunsplit(parts._replace(query='')))
+                    raise AtlasError(_lt('The Atlas sent a next-page link outside its JSON:API root; refusing to '
+                                         'follow it: %(link)s', link=link))
                 link_path = root_path + link_path  # "/node/cluster": relative to the root
             relative = link_path[len(root_path):] or '/'
         else:
@@ -678,12 +692,14 @@ class AtlasClient:
         reason = self._redact(self._reason(exc))
         not_sent = isinstance(exc, requests.ConnectTimeout) or self._is_connect_error(exc)
         if isinstance(exc, requests.exceptions.SSLError):
-            return AtlasError(f'The TLS certificate of the Atlas could not be verified: {reason}')
+            return AtlasError(_lt('The TLS certificate of the Atlas could not be verified: %(reason)s',
+                                  reason=reason))
         if write and not not_sent:
-            return UnknownOutcomeError(
-                f'The Atlas may have saved {what}, but its answer was lost ({reason}). Look the registration up on '
-                'the Atlas before sending it again.')
-        return RetryableError(f'The Atlas could not be reached for {what} ({reason}); try again later.')
+            return UnknownOutcomeError(_lt(
+                'The Atlas may have saved %(what)s, but its answer was lost (%(reason)s). Look the registration up '
+                'on the Atlas before sending it again.', what=what, reason=reason))
+        return RetryableError(_lt('The Atlas could not be reached for %(what)s (%(reason)s); try again later.',
+                                  what=what, reason=reason))
 
     @staticmethod
     def _is_connect_error(exc: BaseException) -> bool:
@@ -720,29 +736,36 @@ class AtlasClient:
         if 200 <= status < 300:
             if malformed or not isinstance(document, Mapping):
                 if write:
-                    return self._raise(UnknownOutcomeError(
-                        f'The Atlas may have saved {what}, but its answer (HTTP {status}) is not a JSON:API document. '
-                        'Look the registration up on the Atlas before sending it again.', status))
-                return self._raise(RetryableError(
-                    f'The Atlas answered {what} with something that is not a JSON:API document (HTTP {status}); '
-                    'try again later.', status))
+                    return self._raise(UnknownOutcomeError(_lt(
+                        'The Atlas may have saved %(what)s, but its answer (HTTP %(status)s) is not a JSON:API '
+                        'document. Look the registration up on the Atlas before sending it again.',
+                        what=what, status=status), status))
+                return self._raise(RetryableError(_lt(
+                    'The Atlas answered %(what)s with something that is not a JSON:API document (HTTP %(status)s); '
+                    'try again later.', what=what, status=status), status))
             if errors:
                 claimed = self._error_status(errors)
                 if claimed is None and write:
-                    return self._raise(UnknownOutcomeError(
-                        f'The Atlas answered {what} with HTTP {status} and errors: {self._details(errors)}. Look the '
-                        'registration up on the Atlas before sending it again.', status, errors))
+                    return self._raise(UnknownOutcomeError(_lt(
+                        'The Atlas answered %(what)s with HTTP %(status)s and errors: %(details)s. Look the '
+                        'registration up on the Atlas before sending it again.',
+                        what=what, status=status, details=self._details(errors)), status, errors))
                 return self._raise(self._error_for(claimed or status, errors, write, what, retry_after, status))
             return _Result(status, document, response.headers)
         if 300 <= status < 400:
             location = self._redact(response.headers.get('Location', ''))
-            return self._raise(AtlasError(f'The Atlas redirected {what} to {location or "another address"} (HTTP '
-                                          f'{status}); check the Atlas URL in the settings.', status))
+            where = location or _lt('another address')
+            return self._raise(AtlasError(_lt('The Atlas redirected %(what)s to %(where)s (HTTP %(status)s); check '
+                                              'the Atlas URL in the settings.', what=what, where=where,
+                                              status=status), status))
         if status == 401 and not errors and response.headers.get('WWW-Authenticate', '').lower().startswith('basic'):
-            login = 'refused the HTTP Basic login' if self.settings.basic_user else 'asks for an HTTP Basic login'
-            return self._raise(AuthenticationError(
-                f'The web server in front of the Atlas {login} (HTTP 401) for {what}. Check the Basic user and '
-                'password in the Atlas settings.', status))
+            if self.settings.basic_user:
+                said = _lt('The web server in front of the Atlas refused the HTTP Basic login (HTTP 401) for '
+                           '%(what)s. Check the Basic user and password in the Atlas settings.', what=what)
+            else:
+                said = _lt('The web server in front of the Atlas asks for an HTTP Basic login (HTTP 401) for '
+                           '%(what)s. Check the Basic user and password in the Atlas settings.', what=what)
+            return self._raise(AuthenticationError(said, status))
         return self._raise(self._error_for(status, errors, write, what, retry_after, status,
                                            reason=response.reason))
 
@@ -763,26 +786,33 @@ class AtlasClient:
     def _error_for(self, code: int, errors: list[ErrorObject], write: bool, what: str,
                    retry_after: float | None, status: int, reason: str | None = None) -> AtlasError:
         details = self._details(errors) or (reason or '')
-        suffix = f': {details}' if details else ''
+        http = f'HTTP {code}: {details}' if details else f'HTTP {code}'
         if code in (401, 403):
-            return AuthenticationError(
-                f'The Atlas refused access to {what} (HTTP {code}{suffix}). Check the API key, its transport and the '
-                'Basic login in the Atlas settings, and the permissions of the key owner.', status, errors)
+            return AuthenticationError(_lt(
+                'The Atlas refused access to %(what)s (%(http)s). Check the API key, its transport and the Basic '
+                'login in the Atlas settings, and the permissions of the key owner.', what=what, http=http),
+                status, errors)
         if code == 404:
-            return NotFoundError(f'{what[0].upper()}{what[1:]} does not exist on the Atlas (HTTP 404).', status,
-                                 errors)
+            return NotFoundError(_lt('%(what)s does not exist on the Atlas (HTTP 404).', what=what),
+                                 status, errors)
         if code in (400, 409, 422) and not errors:
-            return UnexpectedAnswerError(
-                f'The Atlas, or a server in front of it, refused {what} with HTTP {code} and an answer that is not '
-                f'an Atlas error ({reason or "no reason given"}); trying again later.', status, errors)
+            return UnexpectedAnswerError(_lt(
+                'The Atlas, or a server in front of it, refused %(what)s with HTTP %(code)s and an answer that is '
+                'not an Atlas error (%(reason)s); trying again later.',
+                what=what, code=code, reason=reason or _lt('no reason given')), status, errors)
         if code in (400, 409, 422):
-            return ValidationError(f'The Atlas refused {what}: {details or f"HTTP {code}"}', status, errors)
+            return ValidationError(_lt('The Atlas refused %(what)s: %(details)s', what=what,
+                                       details=details or f'HTTP {code}'), status, errors)
         if code in RETRY_STATUSES and (not write or code in WRITE_NOT_APPLIED):
-            wait = f' (in {retry_after:g} s)' if retry_after is not None else ''
-            return RetryableError(f'The Atlas could not handle {what} right now (HTTP {code}{suffix}); try again '
-                                  f'later{wait}.', status, errors, retry_after)
+            if retry_after is not None:
+                said = _lt('The Atlas could not handle %(what)s right now (%(http)s); try again later (in %(wait)s '
+                           's).', what=what, http=http, wait=f'{retry_after:g}')
+            else:
+                said = _lt('The Atlas could not handle %(what)s right now (%(http)s); try again later.',
+                           what=what, http=http)
+            return RetryableError(said, status, errors, retry_after)
         if write and code >= 500:
-            return UnknownOutcomeError(
-                f'The Atlas may have saved {what}, but it answered with a server error (HTTP {code}{suffix}). Look '
-                'the registration up on the Atlas before sending it again.', status, errors)
-        return AtlasError(f'The Atlas failed on {what} (HTTP {code}{suffix}).', status, errors)
+            return UnknownOutcomeError(_lt(
+                'The Atlas may have saved %(what)s, but it answered with a server error (%(http)s). Look the '
+                'registration up on the Atlas before sending it again.', what=what, http=http), status, errors)
+        return AtlasError(_lt('The Atlas failed on %(what)s (%(http)s).', what=what, http=http), status, errors)

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from .sentence import _lt
+
 CLUSTER_TYPE = 'node--cluster'
 TERM_TYPE_PREFIX = 'taxonomy_term--'
 
@@ -99,42 +101,42 @@ class RelationshipSpec:
 
 
 ATTRIBUTES: Mapping[str, AttributeSpec] = MappingProxyType({spec.name: spec for spec in (
-    AttributeSpec('title', 'string', TITLE_MAX, True, 'Name in English'),
-    AttributeSpec('field_institution_name_in_nation', 'string', SHORT_TEXT, True, 'Name in the national language'),
-    AttributeSpec('field_entity_department', 'string', SHORT_TEXT, False, 'Entity or department'),
-    AttributeSpec('field_address', 'address', None, True, 'Address'),
-    AttributeSpec('field_general_contact_e_mail', 'email', EMAIL_MAX, True, 'General contact e-mail'),
-    AttributeSpec('field_phone_number', 'string', PHONE_MAX, False, 'Phone number'),
-    AttributeSpec('field_url', 'uri', URI_MAX, True, 'Website'),
-    AttributeSpec('field_registration_number', 'string', REGISTRATION_NUMBER_MAX, False, 'Registration number'),
-    AttributeSpec('field_question_headquarter', 'bool', None, True, 'Is this the main seat?'),
+    AttributeSpec('title', 'string', TITLE_MAX, True, _lt('Name in English')),
+    AttributeSpec('field_institution_name_in_nation', 'string', SHORT_TEXT, True, _lt('Name in the national language')),
+    AttributeSpec('field_entity_department', 'string', SHORT_TEXT, False, _lt('Entity or department')),
+    AttributeSpec('field_address', 'address', None, True, _lt('Address')),
+    AttributeSpec('field_general_contact_e_mail', 'email', EMAIL_MAX, True, _lt('General contact e-mail')),
+    AttributeSpec('field_phone_number', 'string', PHONE_MAX, False, _lt('Phone number')),
+    AttributeSpec('field_url', 'uri', URI_MAX, True, _lt('Website')),
+    AttributeSpec('field_registration_number', 'string', REGISTRATION_NUMBER_MAX, False, _lt('Registration number')),
+    AttributeSpec('field_question_headquarter', 'bool', None, True, _lt('Is this the main seat?')),
     # The three free texts below have no published limit; the short text limit is the safe assumption.
-    AttributeSpec('field_headquarter', 'string', SHORT_TEXT, False, 'Headquarter'),
-    AttributeSpec('field_question_subsidiaries', 'bool', None, True, 'Subsidiaries in other EU/EEA/EFTA states?'),
-    AttributeSpec('field_subsidiaries_eu', 'string', SHORT_TEXT, False, 'Subsidiaries'),
-    AttributeSpec('field_question_majority', 'bool', None, True, 'Majority shares held outside the Member State?'),
-    AttributeSpec('field_majority_shares_noneu', 'string', SHORT_TEXT, False, 'Majority shareholders'),
-    AttributeSpec('field_article_136_compliance', 'bool', None, True, 'Art. 136 Financial Regulation compliance'),
-    AttributeSpec('field_data_sharing_consent', 'bool', None, True, 'Data sharing consent'),
-    AttributeSpec('field_first_name', 'string', SHORT_TEXT, True, 'Contact first name'),
-    AttributeSpec('field_family_name', 'string', SHORT_TEXT, True, 'Contact family name'),
-    AttributeSpec('field_e_mail', 'email', EMAIL_MAX, True, 'Contact e-mail'),
-    AttributeSpec('field_position', 'string', SHORT_TEXT, False, 'Contact position'),
-    AttributeSpec('field_representative_phone_numbe', 'string', PHONE_MAX, False, 'Contact direct line'),
-    AttributeSpec('field_field_of_activity_descr', 'string', LONG_TEXT, True, 'Expertise, detailed description'),
-    AttributeSpec('field_goals_to_achieve', 'string', LONG_TEXT, False, 'Goals to achieve'),
-    AttributeSpec('field_goals_to_contribute', 'string', LONG_TEXT, False, 'Goals to contribute'),
-    AttributeSpec('moderation_state', 'state', None, False, 'Moderation state'),
+    AttributeSpec('field_headquarter', 'string', SHORT_TEXT, False, _lt('Headquarter')),
+    AttributeSpec('field_question_subsidiaries', 'bool', None, True, _lt('Subsidiaries in other EU/EEA/EFTA states?')),
+    AttributeSpec('field_subsidiaries_eu', 'string', SHORT_TEXT, False, _lt('Subsidiaries')),
+    AttributeSpec('field_question_majority', 'bool', None, True, _lt('Majority shares held outside the Member State?')),
+    AttributeSpec('field_majority_shares_noneu', 'string', SHORT_TEXT, False, _lt('Majority shareholders')),
+    AttributeSpec('field_article_136_compliance', 'bool', None, True, _lt('Art. 136 Financial Regulation compliance')),
+    AttributeSpec('field_data_sharing_consent', 'bool', None, True, _lt('Data sharing consent')),
+    AttributeSpec('field_first_name', 'string', SHORT_TEXT, True, _lt('Contact first name')),
+    AttributeSpec('field_family_name', 'string', SHORT_TEXT, True, _lt('Contact family name')),
+    AttributeSpec('field_e_mail', 'email', EMAIL_MAX, True, _lt('Contact e-mail')),
+    AttributeSpec('field_position', 'string', SHORT_TEXT, False, _lt('Contact position')),
+    AttributeSpec('field_representative_phone_numbe', 'string', PHONE_MAX, False, _lt('Contact direct line')),
+    AttributeSpec('field_field_of_activity_descr', 'string', LONG_TEXT, True, _lt('Expertise, detailed description')),
+    AttributeSpec('field_goals_to_achieve', 'string', LONG_TEXT, False, _lt('Goals to achieve')),
+    AttributeSpec('field_goals_to_contribute', 'string', LONG_TEXT, False, _lt('Goals to contribute')),
+    AttributeSpec('moderation_state', 'state', None, False, _lt('Moderation state')),
 )})
 
 RELATIONSHIPS: Mapping[str, RelationshipSpec] = MappingProxyType({spec.name: spec for spec in (
-    RelationshipSpec('field_cluster_type', 'cluster_type', False, True, label='Organisation type'),
-    RelationshipSpec('field_field_of_activity', 'fields_of_activity', True, True, label='Fields of activity'),
-    RelationshipSpec('field_cluster_thematic_area', 'cluster_thematic_area', True, label='Knowledge domains'),
-    RelationshipSpec('field_sectors', 'sectors', True, label='Sectors'),
-    RelationshipSpec('field_technologies', 'technologies', True, label='Technologies'),
-    RelationshipSpec('field_use_cases', 'use_cases', True, label='Use cases'),
-    RelationshipSpec('field_country', 'country', False, sent_by_default=False, label='Country'),
+    RelationshipSpec('field_cluster_type', 'cluster_type', False, True, label=_lt('Organisation type')),
+    RelationshipSpec('field_field_of_activity', 'fields_of_activity', True, True, label=_lt('Fields of activity')),
+    RelationshipSpec('field_cluster_thematic_area', 'cluster_thematic_area', True, label=_lt('Knowledge domains')),
+    RelationshipSpec('field_sectors', 'sectors', True, label=_lt('Sectors')),
+    RelationshipSpec('field_technologies', 'technologies', True, label=_lt('Technologies')),
+    RelationshipSpec('field_use_cases', 'use_cases', True, label=_lt('Use cases')),
+    RelationshipSpec('field_country', 'country', False, sent_by_default=False, label=_lt('Country')),
 )})
 
 #: The yes/no questions of the form.

@@ -17,6 +17,7 @@ from . import res_partner_referral_confidentiality
 from . import ncc_atlas_sync_log
 from . import res_partner_atlas
 from . import res_partner_atlas_reapplication
+from . import res_partner_sync_error
 from . import ncc_atlas_sync
 from . import res_config_settings
 from . import res_config_settings_revalidation

@@ -106,10 +106,12 @@ assert set(STATE_STAGE_KINDS) == set(MODERATION_STATES)
 SYNC_KEEPS_STAGE_STATES = ("draft", "to_be_rejected")
 
 
-def field_label(name):
-    """The label of an Atlas attribute or relationship, for a person."""
+def field_label(name, env=None):
+    """The label of an Atlas attribute or relationship, for a person: in the language of ``env``, else English
+    (a Sentence, which a stored message keeps to show it in the reader's language)."""
     spec = ATTRIBUTES.get(name) or RELATIONSHIPS.get(name)
-    return spec.label if spec and spec.label else name
+    label = spec.label if spec and spec.label else name
+    return env._(label) if env is not None else label
 
 
 def naive_utc(value):

@@ -107,7 +107,8 @@ class NccAtlasImport(models.Model):
                 countries = client.terms("country")
                 remotes = client.clusters_by_owner(owner)
         except AtlasError as exc:
-            raise UserError(_("The Atlas could not be read: %s", exc)) from None
+            reason = self.env["res.partner"]._ncc_words(exc.message)
+            raise UserError(_("The Atlas could not be read: %s", reason)) from None
         finally:
             sync._log(exchanges, operation="import")
         # The country vocabulary first: the lines' countries and the matching by registration number need it.

@@ -14,7 +14,8 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 from odoo.tools.misc import clean_context
 
-from ..atlas import MODERATION_STATE_LABELS, RELATIONSHIPS, diff_values
+from ..atlas import RELATIONSHIPS, diff_values
+from ..atlas.sentence import _lt  # a Sentence: English, stored, shown translated (not Odoo's lazy _lt)
 from .atlas_mapping import (
     ATTRIBUTE_FIELDS,
     MODERATION_STATE_SELECTION,
@@ -123,7 +124,7 @@ class NccAtlasImportLine(models.Model):
             labels = []
             for name in line.left_out or []:
                 if name in attributes:
-                    labels.append(field_label(attributes[name]))
+                    labels.append(field_label(attributes[name], self.env))
                 else:
                     labels.append(Partner._ncc_field_label(name.removeprefix(REPRESENTATIVE)))
             line.left_out_labels = ", ".join(labels) or False
@@ -331,8 +332,8 @@ class NccAtlasImportLine(models.Model):
             return "unchanged"
         partner._ncc_sync_writer().write({
             "ncc_sync_state": "conflict",
-            "ncc_sync_error": _("Differs from the Atlas (seen by the import): %s",
-                                ", ".join(field_label(key) for key in sorted(differs))),
+            "ncc_sync_error": _lt("Differs from the Atlas (seen by the import): %(fields)s",
+                                  fields=[field_label(key) for key in sorted(differs)]),
         })
         return "conflict"
 
@@ -409,14 +410,15 @@ class NccAtlasImportLine(models.Model):
             "ncc_synced_values": remote,
             "ncc_synced_at": fields.Datetime.now(),
             "ncc_sync_state": "conflict" if differs else "synced",
-            "ncc_sync_error": differs and _(
-                "Differs from the Atlas (seen by the import): %s. Nothing was overwritten: keep Odoo's values or "
-                "take the Atlas's.", ", ".join(field_label(key) for key in differs)) or False,
+            "ncc_sync_error": differs and _lt(
+                "Differs from the Atlas (seen by the import): %(fields)s. Nothing was overwritten: keep Odoo's "
+                "values or take the Atlas's.", fields=[field_label(key) for key in differs]) or False,
             "ncc_sync_attempts": 0,
             "ncc_next_attempt": False,
             "ncc_force_create": False,
         })
-        state_label = MODERATION_STATE_LABELS.get(self.moderation_state, self.moderation_state)
+        labels = dict(self._fields["moderation_state"]._description_selection(self.env))  # translated
+        state_label = labels.get(self.moderation_state, self.moderation_state)
         body = _("Imported from the Atlas (registration %(uuid)s, %(state)s).", uuid=self.atlas_uuid,
                  state=state_label)
         if self.left_out:

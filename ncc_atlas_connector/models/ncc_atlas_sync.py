@@ -27,6 +27,7 @@ from ..atlas import (
     diff_values,
     registration_number_key,
 )
+from ..atlas.sentence import _lt  # a Sentence: English, stored, shown translated (not Odoo's lazy _lt)
 from .atlas_mapping import PARAM_PREFIX as PARAM
 from .atlas_mapping import field_label
 from .ncc_atlas_sync_log import SyncLogWriter
@@ -45,6 +46,14 @@ BATCH_SECONDS = 240
 JOB_READ_RETRIES = 2
 # How long a person's "Send now" waits for the scheduled push to release an application it is sending.
 PERSON_LOCK_WAIT = "3s"
+
+
+class SettingsProblem(Exception):
+    """The Atlas settings are missing or invalid; ``sentence`` says so (see atlas/sentence.py)."""
+
+    def __init__(self, sentence):
+        super().__init__(sentence)
+        self.sentence = sentence
 
 
 class AuthenticationStop(Exception):
@@ -79,10 +88,17 @@ class NccAtlasSync(models.AbstractModel):
 
     @api.model
     def _settings(self, read_retries=None):
+        try:
+            return self._settings_or_problem(read_retries)
+        except SettingsProblem as problem:
+            raise UserError(problem.sentence.translate(self.env["res.partner"]._ncc_gettext)) from None
+
+    @api.model
+    def _settings_or_problem(self, read_retries=None):
         url, key = self._param("url"), self._param("api_key")
         if not url or not key:
-            raise UserError(_("The Atlas is not configured: an administrator sets its URL and API key in Settings > "
-                              "Community Registration."))
+            raise SettingsProblem(_lt("The Atlas is not configured: an administrator sets its URL and API key in "
+                                      "Settings > Community Registration."))
         extra = {"read_retries": read_retries} if read_retries is not None else {}
         try:
             return AtlasSettings(
@@ -96,8 +112,8 @@ class NccAtlasSync(models.AbstractModel):
                 **extra,
             )
         except ValueError as exc:
-            raise UserError(_("The Atlas settings are not valid (%s): an administrator corrects them in Settings > "
-                              "Community Registration.", exc)) from None
+            raise SettingsProblem(_lt("The Atlas settings are not valid (%(problems)s): an administrator corrects "
+                                      "them in Settings > Community Registration.", problems=exc)) from None
 
     @api.model
     def _client(self, exchanges):
@@ -109,19 +125,19 @@ class NccAtlasSync(models.AbstractModel):
         """The settings of a scheduled run, or None when they are missing or invalid: the run then ends quietly
         (no error, no deactivated job) and the applications waiting to be sent say why."""
         try:
-            return self._settings(read_retries=int(self._param("job_read_retries", JOB_READ_RETRIES)))
-        except UserError as exc:
-            _logger.info("Atlas sync waits for its settings: %s", exc)
-            self._hold_pending(str(exc))
+            return self._settings_or_problem(read_retries=int(self._param("job_read_retries", JOB_READ_RETRIES)))
+        except SettingsProblem as problem:
+            _logger.info("Atlas sync waits for its settings: %s", problem.sentence)
+            self._hold_pending(problem.sentence)
             return None
 
     @api.model
     def _hold_pending(self, reason):
         """Say on every application waiting to be sent why it is not sent (it stays pending)."""
-        reason = _("Not sent yet. %s", reason)
-        waiting = self.env["res.partner"].search([
-            ("ncc_is_applicant", "=", True), ("ncc_sync_state", "=", "pending"), ("ncc_sync_error", "!=", reason),
-        ])
+        reason = _lt("Not sent yet. %(reason)s", reason=reason)
+        waiting = self.env["res.partner"].search([("ncc_is_applicant", "=", True), ("ncc_sync_state", "=", "pending")])
+        said = reason.as_json()
+        waiting = waiting.filtered(lambda partner: partner.ncc_sync_problem != said)
         waiting._ncc_sync_writer(mail_notrack=True).write({"ncc_sync_error": reason})
 
     @api.model
@@ -183,7 +199,8 @@ class NccAtlasSync(models.AbstractModel):
         self._set_flag("key_refused_since", fields.Datetime.to_string(fields.Datetime.now()))
         self._alert_admins(_("Atlas sync stopped"), _(
             "The Atlas refused the API key (%(error)s). Registrations stay pending until an administrator fixes "
-            "Settings > Community Registration; you will be told when the Atlas accepts the key again.", error=exc))
+            "Settings > Community Registration; you will be told when the Atlas accepts the key again.",
+            error=self.env["res.partner"]._ncc_words(exc.message)))
 
     @api.model
     def _key_accepted(self):
@@ -373,7 +390,7 @@ class NccAtlasSync(models.AbstractModel):
                 except AuthenticationError as exc:
                     self._stop(exc)
                 except ValidationError as exc:
-                    partner._ncc_sync_failed("error", str(exc))
+                    partner._ncc_sync_failed("error", exc.message)
                 except (RetryableError, UnknownOutcomeError) as exc:
                     self._retry_later(partner, exc)
                 except AtlasError as exc:  # a 500 or an unexpected answer: try again later
@@ -418,7 +435,7 @@ class NccAtlasSync(models.AbstractModel):
                 "ncc_sync_state": "pending",
                 "ncc_sync_attempts": attempts,
                 "ncc_next_attempt": fields.Datetime.now() + timedelta(seconds=delay),
-                "ncc_sync_error": str(exc),
+                "ncc_sync_error": exc.message,
             })
 
     @api.model
@@ -516,8 +533,8 @@ class NccAtlasSync(models.AbstractModel):
             before_write()
             partner._ncc_sync_writer().write({
                 "ncc_sync_state": "needs_choice",
-                "ncc_sync_error": _("%s registrations on the Atlas match this company: choose the right one.",
-                                    len(candidates)),
+                "ncc_sync_error": _lt("%(count)s registrations on the Atlas match this company: choose the right "
+                                      "one.", count=len(candidates)),
             })
             return False
         return candidates[0] if candidates else None
@@ -561,13 +578,13 @@ class NccAtlasSync(models.AbstractModel):
             if policy == "remote":
                 take |= set(conflicts)
             elif policy != "local":
-                labels = ", ".join(field_label(k) for k in conflicts)
+                labels = [field_label(k) for k in conflicts]
                 before_write()
                 partner._ncc_sync_writer().write({
                     "ncc_sync_state": "conflict",
-                    "ncc_sync_error": _("Changed both here and on the Atlas: %s", labels) if base else _(
-                        "Linked to a registration found on the Atlas that differs from this one: %s. Nothing was "
-                        "overwritten: keep Odoo's values or take the Atlas's.", labels),
+                    "ncc_sync_error": _lt("Changed both here and on the Atlas: %(fields)s", fields=labels) if base
+                    else _lt("Linked to a registration found on the Atlas that differs from this one: %(fields)s. "
+                             "Nothing was overwritten: keep Odoo's values or take the Atlas's.", fields=labels),
                 })
                 return None
         if take:

@@ -4,6 +4,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..atlas import BOOL_ATTRIBUTES, RELATIONSHIPS, diff_values, national_names, national_names_text
+from ..atlas.sentence import _lt  # a Sentence: English, stored, shown translated (not Odoo's lazy _lt)
 from .atlas_mapping import (
     ADDRESS_FIELDS,
     ATTRIBUTE_FIELDS,
@@ -48,7 +49,7 @@ class ResPartner(models.Model):
     ncc_atlas_message = fields.Text("ECCC message", copy=False, readonly=True, groups=OFFICER)
     ncc_sync_state = fields.Selection(SYNC_STATES, "Sync state", default="not_sent", required=True, copy=False,
                                       readonly=True, index=True, tracking=True, groups=OFFICER)
-    ncc_sync_error = fields.Text("Last sync error", copy=False, readonly=True, groups=OFFICER)
+    # ncc_sync_error, the last sync error in the reader's language: see res_partner_sync_error.py
     ncc_synced_at = fields.Datetime("Last synced at", copy=False, readonly=True, groups=OFFICER)
     ncc_sync_attempts = fields.Integer("Sync attempts", copy=False, readonly=True, groups=OFFICER)
     ncc_next_attempt = fields.Datetime("Next attempt", copy=False, readonly=True, groups=OFFICER)
@@ -362,8 +363,8 @@ class ResPartner(models.Model):
             if not used:
                 continue
             labels = ", ".join(self._fields[name].string for name in field_names if partner[name] & used)
-            message = _("The Atlas no longer lists %(terms)s (%(field)s): choose another term and save.",
-                        terms=", ".join(f"'{t.name}'" for t in used), field=labels)
+            message = _lt("The Atlas no longer lists %(terms)s (%(field)s): choose another term and save.",
+                          terms=", ".join(f"'{t.name}'" for t in used), field=labels)
             vals = {"ncc_sync_error": message}
             if partner.ncc_sync_state in ("pending", "synced"):
                 vals["ncc_sync_state"] = "error"

@@ -11,7 +11,7 @@ GUARDED_FIELDS = {
     **dict.fromkeys((
         "ncc_atlas_uuid", "ncc_atlas_state", "ncc_atlas_changed", "ncc_atlas_message", "ncc_sync_state",
         "ncc_sync_error", "ncc_synced_at", "ncc_sync_attempts", "ncc_next_attempt", "ncc_synced_values",
-        "ncc_force_create", "ncc_atlas_reapplication", "ncc_pending_since",
+        "ncc_force_create", "ncc_atlas_reapplication", "ncc_pending_since", "ncc_sync_problem",
     ), "sync"),
 }
 

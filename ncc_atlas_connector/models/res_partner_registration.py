@@ -16,9 +16,12 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL, email_normalize
 from odoo.tools.mail import single_email_re
+from odoo.tools.translate import LazyTranslate
 
 from ..atlas import registration_number_key
 from .atlas_mapping import TAXONOMY_FIELDS, TERM_VOCABULARIES, TEXT_LIMITS
+
+_lt = LazyTranslate(__name__)
 
 OFFICER = "ncc_atlas_connector.group_ncc_officer"
 
@@ -32,26 +35,39 @@ DECLARATIONS = {
 }
 
 # National numbers python-stdnum can check, only where one number identifies every kind of legal person (companies,
-# associations, public bodies), so no genuine applicant is refused: country code -> (what the number is called,
-# stdnum modules, other accepted patterns). A number passes when any of them accepts it; other countries pass.
+# associations, public bodies), so no genuine applicant is refused: country code -> (stdnum modules, other
+# accepted patterns). A number passes when any of them accepts it; other countries pass.
 # Left out on purpose: AT (the Firmenbuchnummer excludes associations, which have a ZVR number), RO (ONRC: trade
 # register only), DE (the Handelsregisternummer needs the court's name), and the countries stdnum has nothing for.
 REGISTRY_VALIDATORS = {
-    "BE": ("Belgian enterprise number (KBO/BCE)", ("stdnum.be.vat",), ()),
-    "DK": ("Danish CVR number", ("stdnum.dk.cvr",), ()),
-    "EE": ("Estonian registry code (registrikood)", ("stdnum.ee.registrikood",), ()),
-    "ES": ("Spanish tax identification number of a legal person (NIF/CIF)", ("stdnum.es.cif",), ()),
-    "FI": ("Finnish business ID (Y-tunnus)", ("stdnum.fi.ytunnus",), ()),
+    "BE": (("stdnum.be.vat",), ()),
+    "DK": (("stdnum.dk.cvr",), ()),
+    "EE": (("stdnum.ee.registrikood",), ()),
+    "ES": (("stdnum.es.cif",), ()),
+    "FI": (("stdnum.fi.ytunnus",), ()),
     # Associations without a SIREN are known by their RNA number (W and nine digits).
-    "FR": ("French SIREN, SIRET or RNA number", ("stdnum.fr.siren", "stdnum.fr.siret"), (r"W\d{9}",)),
-    "SE": ("Swedish organisation number", ("stdnum.se.orgnr",), ()),
-    "SI": ("Slovenian registration number (matična številka)", ("stdnum.si.maticna",), ()),
+    "FR": (("stdnum.fr.siren", "stdnum.fr.siret"), (r"W\d{9}",)),
+    "SE": (("stdnum.se.orgnr",), ()),
+    "SI": (("stdnum.si.maticna",), ()),
+}
+# What each of those numbers is called, for a person.
+REGISTRY_NUMBER_NAMES = {
+    "BE": _lt("Belgian enterprise number (KBO/BCE)"),
+    "DK": _lt("Danish CVR number"),
+    "EE": _lt("Estonian registry code (registrikood)"),
+    "ES": _lt("Spanish tax identification number of a legal person (NIF/CIF)"),
+    "FI": _lt("Finnish business ID (Y-tunnus)"),
+    "FR": _lt("French SIREN, SIRET or RNA number"),
+    "SE": _lt("Swedish organisation number"),
+    "SI": _lt("Slovenian registration number (matična številka)"),
 }
 
 
 def registry_number_valid(country_code, number):
     """(valid, what the number is called) for a national registration number; countries without a check pass."""
-    label, modules, patterns = REGISTRY_VALIDATORS.get((country_code or "").upper(), ("", (), ()))
+    code = (country_code or "").upper()
+    modules, patterns = REGISTRY_VALIDATORS.get(code, ((), ()))
+    label = REGISTRY_NUMBER_NAMES.get(code, "")
     checks = [re.compile(pattern).fullmatch for pattern in patterns]
     for module_name in modules:
         try:
@@ -106,6 +122,38 @@ def _declaration_date(string):
     return fields.Date(
         string, compute="_compute_ncc_declaration_dates", store=True, readonly=False, copy=False, groups=OFFICER
     )
+
+
+# What the completeness check reads (see _ncc_missing_items).
+COMPLETENESS_DEPENDS = (
+    "ncc_is_applicant",
+    "is_company",
+    "parent_id",
+    "name",
+    "ncc_name_national",
+    "street",
+    "city",
+    "country_id",
+    "email",
+    "website",
+    "ncc_is_headquarters",
+    "ncc_headquarters_details",
+    "ncc_has_subsidiaries",
+    "ncc_subsidiaries_details",
+    "ncc_has_majority_outside",
+    "ncc_majority_outside_details",
+    "ncc_cluster_type_id",
+    "ncc_field_of_activity_ids",
+    *TAXONOMY_FIELDS,
+    "ncc_expertise_description",
+    "ncc_representative_id",
+    # the page's own fields, so that the banner follows what is typed there before the save
+    "ncc_representative_first_name",
+    "ncc_representative_family_name",
+    "ncc_representative_email",
+    *DECLARATIONS,
+)
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
@@ -300,10 +348,10 @@ class ResPartner(models.Model):
         groups=OFFICER,
         help="Everything the Atlas requires, and every declaration, is there.",
     )
+    # Not stored: the words are the reader's, in the reader's language, whoever made the last change.
     ncc_missing_items = fields.Text(
         "Missing before the Atlas",
-        compute="_compute_ncc_completeness",
-        store=True,
+        compute="_compute_ncc_missing_items",
         groups=OFFICER,
         help="What is still missing before the registration can go to the ECCC Atlas.",
     )
@@ -379,43 +427,17 @@ class ResPartner(models.Model):
             partner.ncc_goals_to_achieve_length = len(partner.ncc_goals_to_achieve or "")
             partner.ncc_goals_to_contribute_length = len(partner.ncc_goals_to_contribute or "")
 
-    @api.depends(
-        "ncc_is_applicant",
-        "is_company",
-        "parent_id",
-        "name",
-        "ncc_name_national",
-        "street",
-        "city",
-        "country_id",
-        "email",
-        "website",
-        "ncc_is_headquarters",
-        "ncc_headquarters_details",
-        "ncc_has_subsidiaries",
-        "ncc_subsidiaries_details",
-        "ncc_has_majority_outside",
-        "ncc_majority_outside_details",
-        "ncc_cluster_type_id",
-        "ncc_field_of_activity_ids",
-        *TAXONOMY_FIELDS,
-        "ncc_expertise_description",
-        "ncc_representative_id",
-        # the page's own fields, so that the banner follows what is typed there before the save
-        "ncc_representative_first_name",
-        "ncc_representative_family_name",
-        "ncc_representative_email",
-        *DECLARATIONS,
-    )
+    @api.depends(*COMPLETENESS_DEPENDS)
     def _compute_ncc_completeness(self):
         for partner in self:
-            if not partner.ncc_is_applicant:
-                partner.ncc_registration_complete = False
-                partner.ncc_missing_items = False
-                continue
-            missing = partner._ncc_missing_items()
-            partner.ncc_registration_complete = not missing
-            partner.ncc_missing_items = "\n".join(f"• {item}" for item in missing) or False
+            partner.ncc_registration_complete = partner.ncc_is_applicant and not partner._ncc_missing_items()
+
+    @api.depends(*COMPLETENESS_DEPENDS)
+    @api.depends_context("lang")
+    def _compute_ncc_missing_items(self):
+        for partner in self:
+            missing = partner._ncc_missing_items() if partner.ncc_is_applicant else []
+            partner.ncc_missing_items = "\n".join("• " + item for item in missing) or False
 
     def _ncc_missing_items(self):
         """What the Atlas (spec §5, the fields marked *) and the NCC's declarations still need, as officer-readable

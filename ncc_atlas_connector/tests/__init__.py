@@ -40,3 +40,4 @@ from . import test_portal_registration
 from . import test_portal_registration_tour
 from . import test_application_form_tour
 from . import test_application_form
+from . import test_translations

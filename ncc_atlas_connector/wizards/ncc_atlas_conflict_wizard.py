@@ -76,7 +76,7 @@ class NccAtlasConflictWizard(models.TransientModel):
             lines.append(fields.Command.create({
                 "sequence": sequence,
                 "key": key,
-                "name": field_label(key),
+                "name": field_label(key, self.env),
                 "local_value": display_value(self.env, key, local[key]),
                 "remote_value": display_value(self.env, key, remote_values[key]),
                 "changed_side": side,

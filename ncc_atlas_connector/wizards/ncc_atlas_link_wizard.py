@@ -78,7 +78,8 @@ class NccAtlasLinkWizard(models.TransientModel):
     def _ncc_what_tells_apart(self, values, local, linked):
         """What tells a candidate apart from the company here, field by field with the candidate's value."""
         lines = [_("Already linked to %s", linked.display_name)] if linked else []
-        lines += [f"{field_label(k)}: {display_value(self.env, k, values.get(k))}" for k in diff_values(values, local)]
+        lines += [f"{field_label(k, self.env)}: {display_value(self.env, k, values.get(k))}"
+                  for k in diff_values(values, local)]
         return "\n".join(lines) or _("Nothing")
 
     def _ncc_line_values(self, values):

@@ -54,7 +54,7 @@ class NccAtlasResolveMixin(models.AbstractModel):
         except AtlasError as exc:  # the client's message is a sentence for an officer
             raise UserError(_(
                 "The Atlas answered with an error for %(company)s (nothing was changed): %(reason)s",
-                company=partner.display_name, reason=exc,
+                company=partner.display_name, reason=self.env["res.partner"]._ncc_words(exc.message),
             )) from None
         except ValueError:  # nothing to search by
             raise UserError(_(
