@@ -458,9 +458,10 @@ class NccPortalSubmission(models.Model):
         return "confirmed"
 
     def _ncc_after_confirmation(self, company):
-        """What follows a confirmed application (``company``, sudo): the place where the applicant's portal
-        access is granted."""
+        """What follows a confirmed application (``company``, sudo): the representative gets a portal account
+        (Odoo's signup invitation), through which they follow the application on its status page."""
         self.ensure_one()
+        company._ncc_portal_grant_access()
 
     def _ncc_create_partners(self, values, company):
         """Create the company and its contact person from ``values`` (or write them on ``company``, the CRM's own

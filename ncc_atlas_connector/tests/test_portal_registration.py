@@ -97,6 +97,10 @@ class TestPortalRegistrationForm(PortalRegistrationCase):
         received = self.env["mail.mail"].search([("subject", "ilike", "received"), ("id", ">", mail.id)])
         self.assertTrue(received, "the acknowledgment email goes out")
         self.assertIn(contact, received.recipient_ids)
+        self.assertIn("/my/ncc/application", received.body_html, "the email links to the status page")
+        user = contact.user_ids
+        self.assertEqual(len(user), 1, "the representative gets a portal account")
+        self.assertTrue(user._is_portal(), "through Odoo's portal invitation")
 
         # The link again: nothing twice.
         self.confirm(link)
