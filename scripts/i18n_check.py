@@ -5,8 +5,11 @@
 - every term the Python code marks (``_()``, ``env._()``, ``_lt()``) is in i18n/ncc_atlas_connector.pot;
 - with EXPORT.pot (a fresh ``odoo-bin i18n export`` of the addon), the .pot holds exactly its terms: the terms of
   fields, selections, views, data and templates too (the test command does this in the database it installed);
-- every i18n/<lang>.po holds the terms of the .pot, each translated and none fuzzy, with the placeholders of the
-  term (``%(name)s``, ``%s``, ``{{ … }}``, QWeb's ``t-…`` attributes) kept intact.
+- every i18n/<lang>.po holds the terms of the .pot, none fuzzy, with the placeholders of the term (``%(name)s``,
+  ``%s``, ``{{ … }}``, QWeb's ``t-…`` attributes) kept intact; the back office's languages (``FULL_LANGUAGES``)
+  translate every term, the applicants' languages (the other official EU languages) every term an applicant
+  reads: the registration form, the status page, the emails and the registration rules' messages. The rest falls
+  back to English, as Odoo does for a term without translation.
 
 After a change of terms: ./scripts/i18n_export.sh, then translate what this reports.
 """
@@ -25,6 +28,22 @@ POT = I18N / "ncc_atlas_connector.pot"
 PLACEHOLDERS = re.compile(
     r"%\([A-Za-z0-9_]+\)[sdrf]|%[sdrf]|\{\{.*?\}\}|\bt-[a-z-]+=\"[^\"]*\"|\$\{[^}]*\}", re.DOTALL
 )
+
+
+# The languages the NCC's staff work in: every term translated.
+FULL_LANGUAGES = {"fr", "de"}
+# Where a term an applicant reads comes from, as the export's references name it.
+APPLICANT_SOURCES = re.compile(
+    r"ncc_atlas_connector\.portal_"
+    r"|/controllers/portal"
+    r"|/models/(ncc_portal_submission|res_partner_portal|ncc_decision_portal|res_partner_registration)\.py"
+    r"|^model:mail\.template,(subject|body_html):"
+    r"|selection__res_partner__ncc_portal_status__"
+)
+
+
+def applicant_reads(entry):
+    return any(APPLICANT_SOURCES.search(where) for where, _line in entry.occurrences)
 
 
 def python_terms():
@@ -73,6 +92,8 @@ def problems(export=None):
             if "fuzzy" in entry.flags:
                 out.append(f"{name}: fuzzy, to review: {entry.msgid!r}")
             elif not entry.msgstr.strip():
+                if po_path.stem not in FULL_LANGUAGES and not applicant_reads(entry):
+                    continue
                 out.append(f"{name}: untranslated: {entry.msgid!r}")
             elif placeholders(entry.msgid) != placeholders(entry.msgstr):
                 out.append(f"{name}: placeholders differ: {entry.msgid!r} -> {entry.msgstr!r}")
