@@ -177,3 +177,12 @@ def sync_errors_as_sentences(cr):
         """)
         cr.execute("ALTER TABLE res_partner DROP COLUMN ncc_sync_error")
     cr.execute("ALTER TABLE res_partner DROP COLUMN IF EXISTS ncc_missing_items")
+
+
+# Until 19.0.1.2.0 the sync log was cut by a job of its own; it is now one of Odoo's daily autovacuum clean-ups,
+# like the addon's other retention jobs. The job's record was not updatable data: it goes here.
+def retire_sync_log_cleanup_job(env):
+    job = env.ref("ncc_atlas_connector.ir_cron_ncc_atlas_log_cleanup", raise_if_not_found=False)
+    if job:
+        job.unlink()
+    return bool(job)

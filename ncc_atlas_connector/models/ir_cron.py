@@ -3,13 +3,14 @@ import time
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-# The addon's scheduled actions whose last run the Atlas status panel shows.
+# The scheduled actions whose last run the Atlas status panel shows: the addon's, and Odoo's daily autovacuum,
+# which runs its retention clean-ups (sync log, closed applications, unconfirmed portal submissions).
 STATUS_CRONS = (
-    "ir_cron_ncc_atlas_push",
-    "ir_cron_ncc_atlas_pull",
-    "ir_cron_ncc_atlas_vocabularies",
-    "ir_cron_ncc_atlas_log_cleanup",
-    "ir_cron_ncc_atlas_pending_alert",
+    "ncc_atlas_connector.ir_cron_ncc_atlas_push",
+    "ncc_atlas_connector.ir_cron_ncc_atlas_pull",
+    "ncc_atlas_connector.ir_cron_ncc_atlas_vocabularies",
+    "ncc_atlas_connector.ir_cron_ncc_atlas_pending_alert",
+    "base.autovacuum_job",
 )
 RUN_STATUSES = [
     ("fully done", "Done"),

@@ -15,8 +15,8 @@ ALERT_HOURS_PARAM = PARAM + "pending_alert_hours"
 ALERT_HOURS_DEFAULT = 24
 # Set while the managers have been alerted of the current long wait: one alert per wait, not one per run.
 ALERT_RAISED_PARAM = PARAM + "pending_alert_raised"
-# Operations of the scheduled sync: an outage is read from their exchanges.
-JOB_OPERATIONS = ("push", "read", "pull", "vocabulary")
+# The operations of the scheduled sync (the push's batch look-up included), whose silences make an outage.
+JOB_OPERATIONS = ("push", "look-up", "read", "pull", "vocabulary")
 REQUEST_DAYS = 14
 CONNECTION_STATES = [
     ("not_configured", "Not configured"),
@@ -147,7 +147,7 @@ class NccAtlasStatus(models.TransientModel):
         statuses = dict(env["ir.cron"]._fields["ncc_last_run_status"]._description_selection(env))
         rows = []
         for xmlid in STATUS_CRONS:
-            cron = env.ref(f"ncc_atlas_connector.{xmlid}", raise_if_not_found=False)
+            cron = env.ref(xmlid, raise_if_not_found=False)
             if not cron:
                 continue
             cron = cron.sudo()

@@ -201,8 +201,10 @@ class NccAtlasSyncLog(models.Model):
             "params": {"message": _("%s registration(s) queued for the next push.", len(partners)), "type": "info"},
         }
 
-    @api.model
-    def _cron_cleanup(self):
+    @api.autovacuum
+    def _gc_ncc_sync_log(self):
+        """Retention of the sync log, with Odoo's other daily clean-ups: entries past the days set go, and their
+        excerpts (the only personal data an entry may hold, already masked) with them."""
         days = int(self.env["ir.config_parameter"].sudo().get_param(PARAM_PREFIX + "log_days", 90))
         old = self.search([("create_date", "<", fields.Datetime.now() - timedelta(days=days))])
         old.unlink()  # their excerpts and their chatter go with them

@@ -3,6 +3,9 @@ from odoo import fields, models
 from .ncc_assessment_stage import WORK_KINDS
 from .res_partner_atlas import OFFICER
 
+# The stages of a new round before its decision: its draft, until the applicant's submission, and the NCC's work.
+REAPPLICATION_KINDS = ("draft", *WORK_KINDS)
+
 # The Atlas states of a refusal: the NCC's request (to_be_rejected) and the ECCC's decision (rejected).
 REFUSED_STATES = ("to_be_rejected", "rejected")
 
@@ -33,7 +36,7 @@ class ResPartner(models.Model):
     def _ncc_wanted_state(self, remote_state):
         wanted = super()._ncc_wanted_state(remote_state)
         if (wanted is None and self.ncc_atlas_reapplication and remote_state in REFUSED_STATES
-                and self.ncc_stage_id.kind in WORK_KINDS):
+                and self.ncc_stage_id.kind in REAPPLICATION_KINDS):
             return "draft"
         return wanted
 

@@ -34,6 +34,9 @@ PORTAL_STATUSES = [
 # (stage kind, what qualifies it) -> the applicant's word. The qualifier is "information" while a request for
 # information is open in a stage of the NCC's work, the decision kind in the rejected stage, else None.
 PORTAL_STATUS_BY_STAGE = {
+    # A draft is an application the NCC holds before its assessment starts (a new round, one entered for the
+    # applicant): to the applicant, it has been received.
+    ("draft", None): "received",
     ("intake", None): "received",
     ("intake", "information"): "information",
     ("assessment", None): "assessed",

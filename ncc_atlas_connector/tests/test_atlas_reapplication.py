@@ -48,12 +48,12 @@ class TestAtlasReapplication(AssessmentCase, AtlasCase):
         self.assertEqual(self.remote(applicant)["moderation_state"], "draft", "back in the NCC's hands")
         self.assertEqual((applicant.ncc_atlas_state, applicant.ncc_sync_state), ("draft", "synced"))
         self.assertFalse(applicant.ncc_atlas_reapplication)
-        self.assertEqual(applicant.ncc_stage_id, self.stages["submitted"], "the draft read back moves nothing")
+        self.assertEqual(applicant.ncc_stage_id, self.stages["draft"], "the draft read back moves nothing")
         before = self.requests()
         self.pull()
         self.push()
         self.assertEqual(self.sent_since(before), {"GET": 1, "POST": 0, "PATCH": 0}, "settled: only the pull reads")
-        self.assertEqual(applicant.ncc_stage_id, self.stages["submitted"])
+        self.assertEqual(applicant.ncc_stage_id, self.stages["draft"])
 
         self.assess_again(applicant)
         applicant.with_user(self.manager).action_ncc_approve()
@@ -81,7 +81,7 @@ class TestAtlasReapplication(AssessmentCase, AtlasCase):
         self.sandbox.reject(applicant.ncc_atlas_uuid)
         decisions = applicant.ncc_decision_ids
         self.pull()
-        self.assertEqual(applicant.ncc_stage_id, self.stages["submitted"], "the new round stays open")
+        self.assertEqual(applicant.ncc_stage_id, self.stages["draft"], "the new round stays open")
         self.assertEqual(applicant.ncc_decision_ids, decisions, "no decision taken for the ECCC")
         self.assertEqual((applicant.ncc_atlas_state, applicant.ncc_sync_state), ("rejected", "pending"))
         before = self.requests()

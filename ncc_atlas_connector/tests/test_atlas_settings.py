@@ -76,7 +76,7 @@ class TestAtlasSyncLog(AtlasCase):
         self.env.cr.execute("UPDATE ncc_atlas_sync_log SET create_date = %s WHERE id = %s",
                             (fields.Datetime.now() - timedelta(days=91), old.id))
         Log.invalidate_model(["create_date"])
-        self.assertEqual(Log._cron_cleanup(), 1)
+        self.assertEqual(Log._gc_ncc_sync_log(), 1)
         self.assertFalse(old.exists())
         self.assertTrue(recent.exists())
 

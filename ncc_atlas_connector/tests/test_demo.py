@@ -32,7 +32,7 @@ class TestDemo(TransactionCase):
     def test_applicants_of_its_member_state_and_one_redirected(self):
         lu = self.env.ref("base.lu")
         self.assertEqual(self.env["ncc.atlas.sync"]._conf()["country"].iso_code, "LU", "the NCC's Member State")
-        self.assertEqual(len(self.applications), 15)
+        self.assertEqual(len(self.applications), 16)
         others = self.applications.filtered(lambda p: p.country_id != lu)
         self.assertEqual(others, self.ref_partner("scheldt_secure"))
         self.assertEqual(others.ncc_stage_kind, "rejected")
@@ -56,7 +56,10 @@ class TestDemo(TransactionCase):
         stages = self.env["ncc.assessment.stage"].search([])
         self.assertEqual(set(self.applications.ncc_stage_id.ids), set(stages.ids), "an application in every stage")
         now = fields.Datetime.now()
-        for partner in self.applications:
+        draft = self.applications.filtered(lambda p: p.ncc_stage_kind == "draft")
+        self.assertEqual(draft, self.ref_partner("remich_code"), "one application being entered")
+        self.assertFalse(draft.ncc_submitted_date or draft.ncc_check_ids, "not submitted: no date, no checklist")
+        for partner in self.applications - draft:
             self.assertTrue(partner.ncc_submitted_date, f"{partner.name} was submitted: it has a date")
             self.assertLess(partner.ncc_submitted_date, now - timedelta(days=2))
             stays = partner.ncc_stage_history_ids.sorted("date_in")
@@ -67,7 +70,7 @@ class TestDemo(TransactionCase):
                 self.assertGreater(stay.duration_days, 0)
             self.assertEqual(partner.ncc_stage_entered_date, stays[-1].date_in)
             self.assertLess(stays[-1].date_in, now)
-        oldest = min(self.applications.mapped("ncc_submitted_date"))
+        oldest = min((self.applications - draft).mapped("ncc_submitted_date"))
         self.assertGreater(now - oldest, timedelta(weeks=8), "weeks of work, not one day")
         # Days in each stage: every stage of the NCC's own work has completed stays to average.
         Stay = self.env["ncc.stage.history"]

@@ -167,7 +167,7 @@ class TestRetention(AtlasCase):
         self.assertFalse(representative.ncc_is_representative, "only the application's data are removed")
         self.assertTrue(company.ncc_personal_data_erased_date)
 
-    def test_sync_log_entries_past_their_days_are_removed_by_the_scheduled_job(self):
+    def test_sync_log_entries_past_their_days_are_removed_by_the_autovacuum(self):
         self.env["ir.config_parameter"].sudo().set_param("ncc_atlas_connector.log_days", 30)
         company = self.approved_applicant()
         Log = self.env["ncc.atlas.sync.log"]
@@ -179,13 +179,12 @@ class TestRetention(AtlasCase):
             self.env.cr.execute("UPDATE ncc_atlas_sync_log SET create_date = %s WHERE id = %s", (now - age, entry.id))
         Log.invalidate_model(["create_date"])
         others = Log.search([("id", "not in", (past | before).ids)])
-        cron = self.env.ref("ncc_atlas_connector.ir_cron_ncc_atlas_log_cleanup")
-        self.run_cron_record(cron)
+        self.autovacuum()
         self.assertFalse(past.exists(), "the entry, its excerpts and its chatter are gone")
         self.assertFalse(self.env["mail.message"].search([("model", "=", Log._name), ("res_id", "=", past.id)]))
         self.assertTrue(before.exists())
         self.assertEqual(Log.search([("id", "not in", before.ids)]), others, "nothing else touched")
-        self.run_cron_record(cron)
+        self.autovacuum()
         self.assertTrue(before.exists(), "a second run changes nothing")
         self.assertEqual(Log.search([("id", "not in", before.ids)]), others)
 

@@ -29,6 +29,8 @@ class TestRoundsTour(AssessmentCase, HttpCase):
         lines = applicant.ncc_check_ids.with_user(self.officer)
         lines.filtered(lambda line: line.template_id == security).write({"result": "na"})
         lines.filtered(lambda line: line.template_id != security).write({"result": "pass"})
+        applicant.with_user(self.officer).write({"ncc_stage_id": self.stages["expertise"].id})
+        applicant.with_user(self.officer).action_ncc_ready_for_decision()
         self.start_tour(url, "ncc_rounds_approve_tour", login=self.manager.login)
 
         rounds = applicant.with_user(self.officer).ncc_round_ids.sorted("number")

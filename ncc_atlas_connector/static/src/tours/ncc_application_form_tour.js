@@ -241,7 +241,8 @@ registry.category("web_tour.tours").add("ncc_application_decision_tour", {
             trigger: `.o_kanban_group:contains('Expertise and contribution') .o_kanban_record:contains('${APPLICANT}')`,
             run: "click",
         },
-        ...inSight("Expertise", "Approved"),
+        // The ECCC side is folded, as in the kanban: the stages before it stay in sight.
+        ...inSight("Expertise", "Ownership"),
         {
             content: "Approve, Request information, Reject",
             trigger: ".o_form_view .o_statusbar_buttons:has(button[name=action_ncc_reject])",

@@ -41,8 +41,8 @@ registry.category("web_tour.tours").add("ncc_rounds_reject_tour", {
             run: "click",
         },
         {
-            content: "The new round starts from the first stage",
-            trigger: current("Submitted"),
+            content: "The new round starts as a draft, until it is submitted",
+            trigger: current("Draft"),
         },
         {
             content: "Submit the new application",
@@ -53,6 +53,10 @@ registry.category("web_tour.tours").add("ncc_rounds_reject_tour", {
             content: "It is submitted",
             trigger: ".o_form_view:not(:has(button[name=action_ncc_submit]))",
         },
+        {
+            content: "in the first stage",
+            trigger: current("Submitted"),
+        },
     ],
 });
 
@@ -61,12 +65,12 @@ registry.category("web_tour.tours").add("ncc_rounds_approve_tour", {
     steps: () => [
         {
             content: "Approve the new round",
-            trigger: ".o_form_view button[name=action_ncc_approve]",
+            trigger: ".o_form_view button[name=action_ncc_approve_dialog]",
             run: "click",
         },
         {
             content: "Confirm",
-            trigger: ".modal-dialog:contains('Approve this application') .modal-footer .btn-primary",
+            trigger: ".modal:contains('Every required check is passed') .modal-footer .btn-primary",
             run: "click",
         },
         {
