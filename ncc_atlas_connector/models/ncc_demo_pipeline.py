@@ -100,7 +100,7 @@ class NccDemoPipeline(models.AbstractModel):
                 ("res_model", "=", "res.partner"), ("res_id", "=", partner.id), ("id", ">", first_activity),
                 ("activity_type_id", "!=", self.env.ref(STAGE_ACTIVITY).id),
             ]).write({"date_deadline": when.date() + timedelta(days=3)})
-        self._demo_date_stays(partner, moves, officer)
+        self._demo_date_stays(partner, moves, officer, arrived)
 
     @api.model
     def _demo_moment(self, days, index):
@@ -144,13 +144,14 @@ class NccDemoPipeline(models.AbstractModel):
         self.env["mail.mail"].sudo().search([("mail_message_id", "in", messages.ids)]).write({"state": "sent"})
 
     @api.model
-    def _demo_date_stays(self, partner, moves, officer):
+    def _demo_date_stays(self, partner, moves, officer, arrived):
         """Date the application's stays, its submission, its round and its stage activity as the steps say."""
         partner = partner.sudo()
         stays = partner.ncc_stage_history_ids.sorted("id")
-        # The first stay may predate the submission (created with the application): it began at the submission.
         if not moves:
             return
+        # The stay in draft, created with the application, lasted from its arrival until the submission.
+        stays[:-len(moves)].write({"date_in": arrived, "date_out": moves[0]})
         stays = stays[-len(moves):]
         for stay, date_in, date_out in zip(stays, moves, moves[1:] + [None], strict=True):
             stay.write({"date_in": date_in, "date_out": date_out})

@@ -62,7 +62,9 @@ class TestDemo(TransactionCase):
         for partner in self.applications - draft:
             self.assertTrue(partner.ncc_submitted_date, f"{partner.name} was submitted: it has a date")
             self.assertLess(partner.ncc_submitted_date, now - timedelta(days=2))
-            stays = partner.ncc_stage_history_ids.sorted("date_in")
+            drafted = partner.ncc_stage_history_ids.filtered(lambda s: s.kind == "draft")
+            self.assertEqual(drafted.mapped("date_out"), [partner.ncc_submitted_date], "a draft until submitted")
+            stays = (partner.ncc_stage_history_ids - drafted).sorted("date_in")
             self.assertEqual(stays[0].date_in, partner.ncc_submitted_date)
             self.assertEqual(stays.filtered(lambda s: not s.date_out), stays[-1], "one open stay, the last one")
             for stay, following in zip(stays, stays[1:], strict=False):
