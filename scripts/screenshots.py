@@ -56,6 +56,8 @@ SCREENS = [
     Screen("application-atlas", "officer",
            APPLICATIONS + "/{ref:ncc_atlas_connector.demo_partner_mamer_hardware}",
            [("click", ".o_notebook_headers [name='ncc_atlas']")]),
+    Screen("atlas-status", "manager", "/odoo/action-ncc_atlas_connector.ncc_atlas_status_action",
+           [("wait", ".o_ncc_atlas_status")]),
     Screen("atlas-link-wizard", "officer", APPLICATIONS + "/{ref:ncc_atlas_connector.demo_partner_alzette_ti}",
            [("click", ".o_notebook_headers [name='ncc_atlas']"), ("click", "button[name='action_ncc_resolve']"),
             ("wait", ".modal .o_form_view")]),
