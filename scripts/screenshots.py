@@ -34,7 +34,8 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "screenshots"
 WIDTH, HEIGHT = 1440, 900
 APPLICATIONS = "/odoo/action-ncc_atlas_connector.action_ncc_application"
-LOGINS = {"officer": "officer", "manager": "manager", "admin": "admin"}  # the demo's users and passwords
+# The demo's users and passwords ("applicant": a member's representative, a portal user).
+LOGINS = {"officer": "officer", "manager": "manager", "admin": "admin", "applicant": "applicant"}
 
 
 @dataclass
@@ -70,6 +71,8 @@ SCREENS = [
     Screen("report-days-in-stage", "manager", "/odoo/action-ncc_atlas_connector.action_ncc_stage_history",
            [("wait", ".o_pivot")]),
     # The Atlas status panel, once its action exists: Screen("atlas-status", "manager", "/odoo/action-<its xml id>"),
+    Screen("portal-registration-form", None, "/ncc/register", [("wait", "#ncc_step_organisation.active")]),
+    Screen("portal-application-status", "applicant", "/my/ncc/application", [("wait", ".o_ncc_status")]),
     Screen("sandbox-reviewer", None, "{sandbox}/reviewer?key={reviewer_key}", [("wait", "table")]),
 ]
 

@@ -41,4 +41,5 @@ from . import res_users_home
 from . import res_partner_portal
 from . import ncc_decision_portal
 from . import ncc_portal_submission
+from . import ncc_portal_submission_privacy
 from . import res_config_settings_portal

@@ -100,6 +100,12 @@ class NccPrivacyMixin(models.AbstractModel):
         return [("partner_id", "=", company.id)]
 
     @api.model
+    def _ncc_privacy_lookup_conditions(self, name, email):
+        """The privacy lookup's further SQL conditions on the model's table, beyond its links to the person's
+        companies and the person's name or email in its text columns."""
+        return []
+
+    @api.model
     def _ncc_privacy_records(self, company):
         return self.sudo().with_context(active_test=False).search(self._ncc_privacy_domain(company))
 

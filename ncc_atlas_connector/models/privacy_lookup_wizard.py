@@ -36,6 +36,7 @@ class PrivacyLookupWizard(models.TransientModel):
                 if field.store and not field.translate and field.type in ("char", "text", "json")
                 and field.column_type
             ]
+            conditions += model._ncc_privacy_lookup_conditions(self.name.strip(), self.email.strip())
             if not conditions:
                 continue
             query = SQL(

@@ -97,9 +97,11 @@ class ResPartner(models.Model):
             changed = 0
             withdrawn = company._ncc_privacy_withdraw()
             if person:
-                # Untracked: the company's chatter would otherwise record the erased values as changes.
-                person = person.with_context(tracking_disable=True)
+                # Untracked: the company's chatter would otherwise record the erased values as changes. Archiving
+                # checks for the person's active users with the context's active_test: archived ones do not count.
+                person = person.with_context(tracking_disable=True, active_test=True)
                 person.write({"ncc_is_representative": False})
+                company._ncc_privacy_close_portal_accounts(person)
                 person.write({"name": self.env._("Erased contact person"), "email": False, "phone": False,
                               "function": False, "ncc_first_name": False, "ncc_family_name": False,
                               "comment": False, "active": False})
@@ -118,6 +120,16 @@ class ResPartner(models.Model):
             ), message_type="comment", subtype_xmlid="mail.mt_note")
         # The page reloads: the chatter shows the cleaned messages, not the ones it had fetched and keeps.
         return {"type": "ir.actions.client", "tag": "reload"}
+
+    def _ncc_privacy_close_portal_accounts(self, person):
+        """The person's portal account (the status page's, given at a portal confirmation) is closed as Odoo closes
+        an account its owner deletes: archived, its login (the erased email) and password gone."""
+        # An archived account too: its login is the person's email.
+        users = self.env["res.users"].sudo().with_context(active_test=False).search(
+            [("partner_id", "=", person.id), ("share", "=", True)])
+        for user in users:
+            user.write({"login": f"__erased_user_{user.id}", "password": "", "active": False})
+            user.api_key_ids._remove()
 
     def _ncc_privacy_erase_own_texts(self, pattern):
         """The person's terms out of the registration's own free texts (notes, requests, reasons)."""

@@ -38,6 +38,8 @@ from . import test_portal_screens
 from . import test_atlas_batch_look_up
 from . import test_portal_registration
 from . import test_portal_registration_tour
+from . import test_portal_journey_tour
+from . import test_portal_privacy
 from . import test_application_form_tour
 from . import test_application_form
 from . import test_translations

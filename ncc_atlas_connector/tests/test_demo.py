@@ -7,7 +7,8 @@ from odoo.tests import TransactionCase, tagged
 from odoo.tools import convert_file
 
 SEED = Path(__file__).resolve().parents[2] / "atlas_sandbox" / "demo_registrations.json"
-DEMO_FILES = ("demo/res_users_demo.xml", "demo/res_partner_demo.xml", "demo/ncc_pipeline_demo.xml")
+DEMO_FILES = ("demo/res_users_demo.xml", "demo/res_partner_demo.xml", "demo/ncc_pipeline_demo.xml",
+              "demo/ncc_portal_demo.xml")
 
 
 @tagged("post_install", "-at_install")
@@ -114,3 +115,10 @@ class TestDemo(TransactionCase):
         numbers = [item["field_registration_number"] for item in self.seed.values()]
         self.assertEqual(sorted(numbers.count(number) for number in approved.mapped("company_registry")), [0, 1, 2])
         self.assertTrue(all(p.ncc_registration_complete for p in approved))
+
+    def test_a_member_follows_its_application_on_the_portal(self):
+        user = self.env.ref("ncc_atlas_connector.demo_user_applicant")
+        self.assertTrue(user._is_portal())
+        application = self.env["res.partner"]._ncc_portal_application(user)
+        self.assertEqual(application, self.ref_partner("moselle_cyber"))
+        self.assertEqual(application.ncc_portal_status, "member")
