@@ -39,3 +39,4 @@ from . import res_config_settings_status
 from . import res_users_home
 from . import res_partner_portal
 from . import ncc_decision_portal
+from . import res_partner_prefetch

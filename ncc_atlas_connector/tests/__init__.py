@@ -36,3 +36,4 @@ from . import test_portal_atlas
 from . import test_portal_tour
 from . import test_portal_screens
 from . import test_atlas_batch_look_up
+from . import test_crm_overhead
