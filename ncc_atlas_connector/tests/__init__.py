@@ -37,3 +37,4 @@ from . import test_portal_tour
 from . import test_portal_screens
 from . import test_atlas_batch_look_up
 from . import test_crm_overhead
+from . import test_atlas_push_concurrency
