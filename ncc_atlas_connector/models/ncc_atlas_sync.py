@@ -46,6 +46,8 @@ JOB_READ_RETRIES = 2
 PERSON_LOCK_WAIT = "3s"
 # Creates and updates of a batch sent side by side (the setting "push_concurrency"; 1 sends them one by one).
 PUSH_CONCURRENCY = 4
+RECORD_EVERY = 10  # answers of requests sent side by side recorded this many at a time, as the others arrive
+MAX_PUSH_CONCURRENCY = 8  # the Atlas is one shared platform: a few requests at a time, never a flood
 
 
 class AuthenticationStop(Exception):
@@ -386,9 +388,11 @@ class NccAtlasSync(models.AbstractModel):
         finally:
             try:
                 if pool:
-                    pool.close()  # every request under way ends before the batch does
-                    pool.flush(log.of)
-                    stop = self._apply_answers(client, pool, log, done) or stop
+                    try:
+                        stop = self._apply_answers(client, pool, log, done) or stop
+                    finally:
+                        pool.close()  # every request under way ends before the batch does
+                        pool.flush(log.of)
                 if log.answered:
                     self._key_accepted()
             finally:
@@ -403,9 +407,10 @@ class NccAtlasSync(models.AbstractModel):
     @api.model
     def _push_concurrency(self):
         try:
-            return max(1, int(self._param("push_concurrency", PUSH_CONCURRENCY) or PUSH_CONCURRENCY))
+            size = int(self._param("push_concurrency", PUSH_CONCURRENCY) or PUSH_CONCURRENCY)
         except ValueError:
             return PUSH_CONCURRENCY
+        return min(max(1, size), MAX_PUSH_CONCURRENCY)
 
     @api.model
     def _push_failed(self, partner, exc):
@@ -418,10 +423,16 @@ class NccAtlasSync(models.AbstractModel):
     @api.model
     def _apply_answers(self, client, pool, log, done):
         """The answers of the requests sent side by side, applied in the order they were sent, each like the
-        answer of a request sent alone: a failed one is retried later, the others are recorded. Returns the
+        answer of a request sent alone: a failed one is retried later, the others are recorded (a few at a time,
+        as the answers arrive; the rest in ``done``, for the caller). Returns the
         authentication failure the Atlas answered, if any (the batch then stops once the others are applied)."""
         stop = None
         for partner, finish, answer in pool.results():
+            pool.flush(log.of)
+            if len(done) >= RECORD_EVERY:
+                # recorded while the next answers are on their way: Odoo's part overlaps the Atlas's
+                self.env["res.partner"]._ncc_record_syncs(done)
+                done.clear()
             log.partner = partner
             try:
                 if isinstance(answer, BaseException):

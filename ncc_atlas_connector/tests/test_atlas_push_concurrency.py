@@ -4,7 +4,8 @@ sandbox; nothing is timed."""
 
 from unittest.mock import patch
 
-from odoo.tests import tagged
+from odoo.exceptions import ValidationError
+from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
 from ..atlas.request_pool import RequestPool
@@ -120,3 +121,16 @@ class TestAtlasPushConcurrency(AtlasCase):
         self.assertEqual(sent.call_count, 0, "no pool: each request sent in turn")
         self.assertEqual(set(partners.mapped("ncc_sync_state")), {"synced"}, partners.mapped("ncc_sync_error"))
         self.assertEqual(self.sandbox.count(), 1 + 3)
+
+    def test_the_setting(self):
+        self.env["ir.config_parameter"].sudo().set_param("ncc_atlas_connector.push_concurrency", False)
+        self.assertEqual(self.sync._push_concurrency(), 4, "unset: a few requests side by side")
+        settings = Form(self.env["res.config.settings"])
+        self.assertEqual(settings.ncc_atlas_push_concurrency, 4)
+        settings.ncc_atlas_push_concurrency = 2
+        settings.save().execute()
+        self.assertEqual(self.sync._push_concurrency(), 2)
+        settings = Form(self.env["res.config.settings"])
+        settings.ncc_atlas_push_concurrency = 50
+        with self.assertRaises(ValidationError):
+            settings.save()
