@@ -7,7 +7,7 @@ log (`flush`) and applies the answers in the order the requests were made (`resu
 import queue
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from typing import Any
 
 from .client import AtlasClient, AtlasSettings
@@ -16,6 +16,7 @@ from .client import AtlasClient, AtlasSettings
 class RequestPool:
     def __init__(self, settings: AtlasSettings, size: int):
         self._settings = settings
+        self._size = size
         self._executor = ThreadPoolExecutor(max_workers=size, thread_name_prefix='atlas-push')
         self._local = threading.local()
         self._clients: list[AtlasClient] = []
@@ -41,7 +42,12 @@ class RequestPool:
 
     def submit(self, key, request: Callable[[AtlasClient], Any], finish: Any = None) -> None:
         """Send ``request(client)`` in a thread; ``key`` (the application) comes back with its exchanges and its
-        answer, and ``finish`` with its answer."""
+        answer, and ``finish`` with its answer. Waits first while as many requests as the pool has threads are
+        under way: no more than that is ever queued, so that the caller sees an outage, or its time running out,
+        after one round of requests rather than after the whole batch."""
+        under_way = [future for _key, future, _finish in self._sent if not future.done()]
+        if len(under_way) >= self._size:
+            wait(under_way, return_when=FIRST_COMPLETED)
         self._sent.append((key, self._executor.submit(self._run, key, request), finish))
 
     def flush(self, log: Callable[[Any, Any], None]) -> None:
@@ -57,11 +63,14 @@ class RequestPool:
         """Wait until every request sent so far has its answer (or its failure)."""
         wait([future for _key, future, _finish in self._sent])
 
-    def results(self):
-        """``(key, finish, answer or exception)`` of every request sent since the last call, in the order they
-        were submitted, each once it has ended."""
-        sent, self._sent = self._sent, []
-        for key, future, finish in sent:
+    def results(self, block: bool = True):
+        """``(key, finish, answer or exception)`` of the requests sent, in the order they were submitted, each
+        once it has ended; without ``block``, only those that have ended before the first one still under way."""
+        while self._sent:
+            key, future, finish = self._sent[0]
+            if not block and not future.done():
+                return
+            self._sent.pop(0)
             exception = future.exception()
             yield key, finish, exception if exception is not None else future.result()
 

@@ -378,6 +378,9 @@ class NccAtlasSync(models.AbstractModel):
                                                  found.get(partner), pool=pool)
                     if isinstance(outcome, _Deferred):
                         pool.submit(partner, outcome.request, outcome.finish)
+                        stop = self._apply_answers(client, pool, log, done, block=False)
+                        if stop is not None:
+                            break
                     elif outcome:
                         done.append((partner, *outcome))
                 except AuthenticationError as exc:
@@ -421,16 +424,17 @@ class NccAtlasSync(models.AbstractModel):
             self._retry_later(partner, exc)
 
     @api.model
-    def _apply_answers(self, client, pool, log, done):
+    def _apply_answers(self, client, pool, log, done, block=True):
         """The answers of the requests sent side by side, applied in the order they were sent, each like the
         answer of a request sent alone: a failed one is retried later, the others are recorded (a few at a time,
         as the answers arrive; the rest in ``done``, for the caller). Returns the
-        authentication failure the Atlas answered, if any (the batch then stops once the others are applied)."""
+        authentication failure the Atlas answered, if any (the batch then stops once the others are applied).
+        Without ``block``, only the answers already there (the batch goes on while the others travel)."""
         stop = None
-        for partner, finish, answer in pool.results():
+        for partner, finish, answer in pool.results(block=block):
             pool.flush(log.of)
             if len(done) >= RECORD_EVERY:
-                # recorded while the next answers are on their way: Odoo's part overlaps the Atlas's
+                # recorded while the next requests are on their way: Odoo's part overlaps the Atlas's
                 self.env["res.partner"]._ncc_record_syncs(done)
                 done.clear()
             log.partner = partner
