@@ -134,3 +134,20 @@ class TestAtlasPushConcurrency(AtlasCase):
         settings.ncc_atlas_push_concurrency = 50
         with self.assertRaises(ValidationError):
             settings.save()
+
+    @mute_logger("odoo.addons.ncc_atlas_connector.atlas.client")
+    def test_an_outage_stops_the_batch_after_one_round(self):
+        partners = self.applicants(10)
+        # The batch's search is answered, then every create loses its connection: no more than one round of
+        # requests is under way when the batch sees three exchanges in a row without an answer.
+        self.sandbox.set_faults({"rate": 1.0, "kinds": {"reset": 1}, "only_methods": ["POST"]})
+        self.push()
+        posts = self.sandbox.count("POST", CLUSTERS)
+        self.assertGreaterEqual(posts, 3)
+        self.assertLessEqual(posts, 3 + 4, "stopped after one round of requests, not the whole batch")
+        self.assertEqual(set(partners.mapped("ncc_sync_state")), {"pending"}, "everything stays pending")
+        self.assertEqual(len(partners.filtered("ncc_sync_attempts")), posts, "each one tried waits for a retry")
+        self.sandbox.set_faults(None)
+        self.push_until_settled()
+        self.assertEqual(set(partners.mapped("ncc_sync_state")), {"synced"})
+        self.assertEqual(len(self.sandbox.clusters()), 10, "none created twice")
