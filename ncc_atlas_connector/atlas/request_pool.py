@@ -42,22 +42,25 @@ class RequestPool:
 
     def submit(self, key, request: Callable[[AtlasClient], Any], finish: Any = None) -> None:
         """Send ``request(client)`` in a thread; ``key`` (the application) comes back with its exchanges and its
-        answer, and ``finish`` with its answer. Waits first while as many requests as the pool has threads are
-        under way: no more than that is ever queued, so that the caller sees an outage, or its time running out,
-        after one round of requests rather than after the whole batch."""
+        answer, and ``finish`` with its answer. Waits first while two rounds of requests (twice as many as the
+        pool has threads) are under way: the threads always have the next round while the caller records answers,
+        and the caller sees an outage, or its time running out, after two rounds rather than after the batch."""
         under_way = [future for _key, future, _finish in self._sent if not future.done()]
-        if len(under_way) >= self._size:
+        if len(under_way) >= 2 * self._size:
             wait(under_way, return_when=FIRST_COMPLETED)
         self._sent.append((key, self._executor.submit(self._run, key, request), finish))
 
-    def flush(self, log: Callable[[Any, Any], None]) -> None:
-        """``log(key, exchange)`` for every exchange that ended since the last flush, in the caller's thread."""
+    def flush(self, log: Callable[[list], None]) -> None:
+        """``log([(key, exchange), ...])`` with the exchanges that ended since the last flush (if any), in the
+        caller's thread."""
+        ended = []
         while True:
             try:
-                key, exchange = self._exchanges.get_nowait()
+                ended.append(self._exchanges.get_nowait())
             except queue.Empty:
-                return
-            log(key, exchange)
+                break
+        if ended:
+            log(ended)
 
     def settle(self) -> None:
         """Wait until every request sent so far has its answer (or its failure)."""

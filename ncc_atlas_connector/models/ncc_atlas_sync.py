@@ -364,7 +364,7 @@ class NccAtlasSync(models.AbstractModel):
         try:
             for index, partner in enumerate(partners):
                 if pool:
-                    pool.flush(log.of)
+                    pool.flush(log.ended)
                 if log.outage or index and time.monotonic() > deadline:  # at least one per batch
                     break
                 log.partner = partner
@@ -395,7 +395,7 @@ class NccAtlasSync(models.AbstractModel):
                         stop = self._apply_answers(client, pool, log, done) or stop
                     finally:
                         pool.close()  # every request under way ends before the batch does
-                        pool.flush(log.of)
+                        pool.flush(log.ended)
                 if log.answered:
                     self._key_accepted()
             finally:
@@ -432,7 +432,7 @@ class NccAtlasSync(models.AbstractModel):
         Without ``block``, only the answers already there (the batch goes on while the others travel)."""
         stop = None
         for partner, finish, answer in pool.results(block=block):
-            pool.flush(log.of)
+            pool.flush(log.ended)
             if len(done) >= RECORD_EVERY:
                 # recorded while the next requests are on their way: Odoo's part overlaps the Atlas's
                 self.env["res.partner"]._ncc_record_syncs(done)
@@ -859,21 +859,21 @@ class _ExchangeLog:
         self.writer = SyncLogWriter(sync.env)
 
     def __call__(self, exchange):
-        if exchange.outcome in ("retryable", "unknown") and exchange.status is None:
-            self.silent += 1
-        else:
-            self.silent = 0
-            self.answered = self.answered or exchange.outcome != "authentication"
-        Log = self.sync.env["ncc.atlas.sync.log"]
-        self.ids += self.writer.write([Log._exchange_vals(exchange, self.partner, self.operation, recorded=False)])
+        self.ended([(self.partner, exchange)])
 
-    def of(self, partner, exchange):
-        """An exchange made for ``partner`` while the batch works on another (a request sent side by side)."""
-        current, self.partner = self.partner, partner
-        try:
-            self(exchange)
-        finally:
-            self.partner = current
+    def ended(self, exchanges):
+        """Exchanges ``[(partner, exchange)]`` that ended, logged together (one commit): those of the requests sent
+        side by side, each on the application it was for."""
+        Log = self.sync.env["ncc.atlas.sync.log"]
+        vals_list = []
+        for partner, exchange in exchanges:
+            if exchange.outcome in ("retryable", "unknown") and exchange.status is None:
+                self.silent += 1
+            else:
+                self.silent = 0
+                self.answered = self.answered or exchange.outcome != "authentication"
+            vals_list.append(Log._exchange_vals(exchange, partner, self.operation, recorded=False))
+        self.ids += self.writer.write(vals_list)
 
     @property
     def outage(self):

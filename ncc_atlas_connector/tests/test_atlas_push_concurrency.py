@@ -136,18 +136,19 @@ class TestAtlasPushConcurrency(AtlasCase):
             settings.save()
 
     @mute_logger("odoo.addons.ncc_atlas_connector.atlas.client")
-    def test_an_outage_stops_the_batch_after_one_round(self):
-        partners = self.applicants(10)
-        # The batch's search is answered, then every create loses its connection: no more than one round of
-        # requests is under way when the batch sees three exchanges in a row without an answer.
+    def test_an_outage_stops_the_batch_after_two_rounds(self):
+        self.env["ir.config_parameter"].sudo().set_param("ncc_atlas_connector.batch_size", 30)
+        partners = self.applicants(30)
+        # The batch's search is answered, then every create loses its connection: no more than two rounds of
+        # requests are under way when the batch sees three exchanges in a row without an answer.
         self.sandbox.set_faults({"rate": 1.0, "kinds": {"reset": 1}, "only_methods": ["POST"]})
         self.push()
         posts = self.sandbox.count("POST", CLUSTERS)
         self.assertGreaterEqual(posts, 3)
-        self.assertLessEqual(posts, 3 + 4, "stopped after one round of requests, not the whole batch")
+        self.assertLessEqual(posts, 3 + 2 * 4, "stopped after two rounds of requests, not the whole batch")
         self.assertEqual(set(partners.mapped("ncc_sync_state")), {"pending"}, "everything stays pending")
         self.assertEqual(len(partners.filtered("ncc_sync_attempts")), posts, "each one tried waits for a retry")
         self.sandbox.set_faults(None)
         self.push_until_settled()
         self.assertEqual(set(partners.mapped("ncc_sync_state")), {"synced"})
-        self.assertEqual(len(self.sandbox.clusters()), 10, "none created twice")
+        self.assertEqual(len(self.sandbox.clusters()), 30, "none created twice")
