@@ -16,7 +16,7 @@ ALERT_HOURS_DEFAULT = 24
 # Set while the managers have been alerted of the current long wait: one alert per wait, not one per run.
 ALERT_RAISED_PARAM = PARAM + "pending_alert_raised"
 # Operations of the scheduled sync: an outage is read from their exchanges.
-JOB_OPERATIONS = ("push", "read", "pull", "vocabulary")
+JOB_OPERATIONS = ("push", "look-up", "read", "pull", "vocabulary")
 REQUEST_DAYS = 14
 CONNECTION_STATES = [
     ("not_configured", "Not configured"),
