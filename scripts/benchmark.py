@@ -11,14 +11,17 @@ For each N:
 - update: one field edited on every application, pushed again;
 - unchanged re-run: every application queued again without any change, pushed again;
 - bare client: the plain AtlasClient alone making the same look-ups and creates, then the same reads and updates,
-  against a second sandbox holding as many registrations as the push's. Its batches alternate with the push's,
+  against a second sandbox holding as many registrations as the push's, with as many requests in flight as the
+  push (``--concurrency``, the push's push_concurrency setting: a batch's creates, or its updates, side by side,
+  one client per thread). Its batches alternate with the push's,
   so that both meet the same load on the machine; the ratio is the push's throughput over the bare client's;
 - sandbox search: the time the push's sandbox takes to answer the duplicate look-up (registration number and
   country) once it holds the N registrations; it answers from an index, so it stays flat as N grows
   (scripts/sandbox_search.py measures it alone, without Odoo).
 
 ``--latency-ms 50`` has both sandboxes wait 50 ms before each request, as an Atlas across a network does. The
-Odoo ms/app of a run is its time less the time its Atlas exchanges took (as the sync log holds them).
+Odoo ms/app of a run is its time less the time its Atlas exchanges took (as the sync log holds them); with
+requests in flight side by side, those overlap each other and Odoo's work, so the difference is a lower bound.
 """
 
 import argparse
@@ -32,6 +35,7 @@ import threading
 import time
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from sandbox_search import search_time
@@ -152,11 +156,12 @@ def environment(cr, context=None):
     return api.Environment(cr, SUPERUSER_ID, context or {})
 
 
-def configure(env, url, batch):
+def configure(env, url, batch, concurrency):
     env["ncc.atlas.sync"]._configure_sandbox(url + "/jsonapi", KEY)
     params = env["ir.config_parameter"]
     params.set_param(PARAM + "country_term_id", env.ref("ncc_atlas_connector.term_country_lu").id)
     params.set_param(PARAM + "batch_size", batch)
+    params.set_param(PARAM + "push_concurrency", concurrency)
     params.set_param(PARAM + "owner_uuid", False)
     env.cr.commit()
 
@@ -210,41 +215,68 @@ def one_batch_context(env):
 # --------------------------------------------------------------------------------------------- the bare client
 
 class Bare:
-    """The plain client making the push's requests: a look-up per batch and a create per application, then a
-    read per batch and an update per application."""
+    """The plain client making the push's requests with as many in flight as the push (its push_concurrency): a
+    look-up per batch, then the batch's creates side by side; a read per batch, then its updates side by side.
+    Each thread has its own client, as the push's have."""
 
-    def __init__(self, url):
+    def __init__(self, url, concurrency):
         from odoo.addons.ncc_atlas_connector.atlas import AtlasClient, AtlasSettings
 
-        self.client = AtlasClient(AtlasSettings(url=url + "/jsonapi", api_key=KEY))
+        settings = AtlasSettings(url=url + "/jsonapi", api_key=KEY)
+        self.client = AtlasClient(settings)
+        self.concurrency = concurrency
+        self.local = threading.local()
+        self.clients = []
+        self.pool = ThreadPoolExecutor(max_workers=concurrency) if concurrency > 1 else None
+        self.settings = settings
         self.created = []
         self.seconds = {"create": 0.0, "update": 0.0}
+
+    def _thread_client(self):
+        from odoo.addons.ncc_atlas_connector.atlas import AtlasClient
+
+        if not hasattr(self.local, "client"):
+            self.local.client = AtlasClient(self.settings)
+            self.clients.append(self.local.client)
+        return self.local.client
+
+    def _each(self, request, items):
+        if self.pool is None:
+            return [request(self.client, item) for item in items]
+        return list(self.pool.map(lambda item: request(self._thread_client(), item), items))
 
     def create(self, batch, country):
         started = time.perf_counter()
         self.client.find_clusters_by_numbers([values["field_registration_number"] for values in batch], country)
-        for values in batch:
-            created = self.client.create_cluster({**values, "moderation_state": "ready_for_publication"})
-            self.created.append(created.id)  # the UUID only: the push keeps no registration either
+        created = self._each(lambda client, values: client.create_cluster(
+            {**values, "moderation_state": "ready_for_publication"}), batch)
+        self.created += [cluster.id for cluster in created]  # the UUID only: the push keeps no registration either
         self.seconds["create"] += time.perf_counter() - started
 
     def update(self, start, size):
         started = time.perf_counter()
-        for cluster in self.client.clusters_by_ids(self.created[start:start + size]):
-            self.client.update_cluster(cluster.id, cluster, {**cluster.values, "field_phone_number": NEW_PHONE})
+        clusters = self.client.clusters_by_ids(self.created[start:start + size])
+        self._each(lambda client, cluster: client.update_cluster(
+            cluster.id, cluster, {**cluster.values, "field_phone_number": NEW_PHONE}), clusters)
         self.seconds["update"] += time.perf_counter() - started
+
+    def close(self):
+        if self.pool:
+            self.pool.shutdown()
+        for client in [self.client, *self.clients]:
+            client.close()
 
 
 # --------------------------------------------------------------------------------------------- one N
 
-def run(registry, n, batch, latency_ms=0):
+def run(registry, n, batch, latency_ms=0, concurrency=4):
     proc, url = start_sandbox(latency_ms)
     bare_proc, bare_url = start_sandbox(latency_ms)
     try:
         tag = f"n{n}x{uuid.uuid4().hex[:6]}"
         with registry.cursor() as cr:
             env = environment(cr)
-            configure(env, url, batch)
+            configure(env, url, batch, concurrency)
             companies = make_applicants(env, n, tag)
             send_country = bool(env["ncc.atlas.sync"]._conf()["send_country"])
             country = env.ref("ncc_atlas_connector.term_country_lu").atlas_uuid
@@ -253,7 +285,7 @@ def run(registry, n, batch, latency_ms=0):
             env.invalidate_all()
 
             sync = env["ncc.atlas.sync"].with_context(one_batch_context(env))
-            bare = Bare(bare_url)
+            bare = Bare(bare_url, concurrency)
             phases = {name: Phase(env, url) for name in ("create", "update", "unchanged")}
             with PeakRss() as memory:
                 for start in range(0, n, batch):
@@ -274,7 +306,7 @@ def run(registry, n, batch, latency_ms=0):
                 for _start in range(0, n, batch):
                     phases["unchanged"].run(sync._cron_push)
                 synced = synced_count(companies)
-            bare.client.close()
+            bare.close()
             numbers = [values["field_registration_number"] for values in bare_values]
             search_ms, _mean = search_time(url, numbers, country, key=KEY)
     finally:
@@ -284,8 +316,8 @@ def run(registry, n, batch, latency_ms=0):
 
     mib = 2 ** 20
     where = f"{latency_ms} ms added to every Atlas request" if latency_ms else "loopback"
-    print(f"\nN = {n}, {where}   (batches of {batch}; synced after the create run: {created}/{n}, at the end: "
-          f"{synced}/{n})")
+    print(f"\nN = {n}, {where}   (batches of {batch}, up to {concurrency} requests in flight; synced after the "
+          f"create run: {created}/{n}, at the end: {synced}/{n})")
     print(f"  {'push run':<18} {'app/s':>8} {'HTTP/app':>9} {'target':>7} {'SQL/app':>8} {'Odoo ms/app':>12}"
           f" {'HTTP ms/app':>12}")
     for name, label in (("create", "create"), ("update", "update"), ("unchanged", "unchanged re-run")):
@@ -315,6 +347,9 @@ def main():
     parser.add_argument("-n", "--count", type=int, action="append",
                         help="applications to sync (repeatable; default 2000)")
     parser.add_argument("-b", "--batch", type=int, default=50, help="push batch size (default 50, as installed)")
+    parser.add_argument("--concurrency", type=int, default=4,
+                        help="requests in flight, for the push (its push_concurrency setting) and the bare client "
+                             "alike (default 4, as installed; 1 sends them one by one)")
     parser.add_argument("--latency-ms", type=int, action="append",
                         help="milliseconds the sandboxes add to every Atlas request, as a WAN would (repeatable: "
                              "each N runs at each latency; default 0, loopback)")
@@ -330,7 +365,7 @@ def main():
     counts = args.count or [2000]
     latencies = args.latency_ms or [0]
     for latency in latencies:
-        results = {n: run(registry, n, args.batch, latency) for n in counts}
+        results = {n: run(registry, n, args.batch, latency, args.concurrency) for n in counts}
         if len(counts) > 1:
             print(f"\nSQL queries per application as N grows ({latency} ms latency):")
             for name, label in (("create", "create"), ("update", "update"), ("unchanged", "unchanged re-run")):

@@ -43,3 +43,4 @@ from . import ncc_decision_portal
 from . import ncc_portal_submission
 from . import ncc_portal_submission_privacy
 from . import res_config_settings_portal
+from . import res_partner_prefetch

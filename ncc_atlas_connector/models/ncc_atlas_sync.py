@@ -19,14 +19,13 @@ from ..atlas import (
     AtlasSettings,
     AuthenticationError,
     NotFoundError,
-    RetryableError,
     UnexpectedAnswerError,
-    UnknownOutcomeError,
     ValidationError,
     clean_text,
     diff_values,
     registration_number_key,
 )
+from ..atlas.request_pool import RequestPool
 from ..atlas.sentence import _lt  # a Sentence: English, stored, shown translated (not Odoo's lazy _lt)
 from .atlas_mapping import PARAM_PREFIX as PARAM
 from .atlas_mapping import field_label
@@ -46,6 +45,10 @@ BATCH_SECONDS = 240
 JOB_READ_RETRIES = 2
 # How long a person's "Send now" waits for the scheduled push to release an application it is sending.
 PERSON_LOCK_WAIT = "3s"
+# Creates and updates of a batch sent side by side (the setting "push_concurrency"; 1 sends them one by one).
+PUSH_CONCURRENCY = 4
+RECORD_EVERY = 10  # answers of requests sent side by side recorded this many at a time, as the others arrive
+MAX_PUSH_CONCURRENCY = 8  # the Atlas is one shared platform: a few requests at a time, never a flood
 
 
 class SettingsProblem(Exception):
@@ -372,8 +375,13 @@ class NccAtlasSync(models.AbstractModel):
                 self._stop(exc)
             log.operation = "push"
         done = []  # successful exchanges, recorded together once the batch has been sent
+        size = self._push_concurrency()
+        pool = RequestPool(client.settings, size) if size > 1 and len(partners) > 1 else None
+        stop = None
         try:
             for index, partner in enumerate(partners):
+                if pool:
+                    pool.flush(log.ended)
                 if log.outage or index and time.monotonic() > deadline:  # at least one per batch
                     break
                 log.partner = partner
@@ -384,25 +392,80 @@ class NccAtlasSync(models.AbstractModel):
                         if partner.ncc_atlas_uuid and remote is None:
                             remote = self._confirm(client, partner.ncc_atlas_uuid)
                         outcome = self._push_one(client, partner, remote, conf, values[partner], before_write,
-                                                 found.get(partner))
-                    if outcome:
+                                                 found.get(partner), pool=pool)
+                    if isinstance(outcome, _Deferred):
+                        pool.submit(partner, outcome.request, outcome.finish)
+                        stop = self._apply_answers(client, pool, log, done, block=False)
+                        if stop is not None:
+                            break
+                    elif outcome:
                         done.append((partner, *outcome))
                 except AuthenticationError as exc:
-                    self._stop(exc)
-                except ValidationError as exc:
-                    partner._ncc_sync_failed("error", exc.message)
-                except (RetryableError, UnknownOutcomeError) as exc:
-                    self._retry_later(partner, exc)
-                except AtlasError as exc:  # a 500 or an unexpected answer: try again later
-                    self._retry_later(partner, exc)
-            if log.answered:
-                self._key_accepted()
+                    stop = exc
+                    break
+                except AtlasError as exc:
+                    self._push_failed(partner, exc)
         finally:
-            self.env["res.partner"]._ncc_record_syncs(done)
+            try:
+                if pool:
+                    try:
+                        stop = self._apply_answers(client, pool, log, done) or stop
+                    finally:
+                        pool.close()  # every request under way ends before the batch does
+                        pool.flush(log.ended)
+                if log.answered:
+                    self._key_accepted()
+            finally:
+                self.env["res.partner"]._ncc_record_syncs(done)
+        if stop is not None:
+            self._stop(stop)
         if log.outage:
             _logger.info("Atlas sync: %s exchanges in a row got no answer; the next run tries again",
                          OUTAGE_EXCHANGES)
         return handled
+
+    @api.model
+    def _push_concurrency(self):
+        try:
+            size = int(self._param("push_concurrency", PUSH_CONCURRENCY) or PUSH_CONCURRENCY)
+        except ValueError:
+            return PUSH_CONCURRENCY
+        return min(max(1, size), MAX_PUSH_CONCURRENCY)
+
+    @api.model
+    def _push_failed(self, partner, exc):
+        """What a failed request leaves on its registration (an authentication failure stops the batch)."""
+        if isinstance(exc, ValidationError):
+            partner._ncc_sync_failed("error", exc.message)
+        else:  # retryable, unknown outcome, a 500 or an unexpected answer: try again later
+            self._retry_later(partner, exc)
+
+    @api.model
+    def _apply_answers(self, client, pool, log, done, block=True):
+        """The answers of the requests sent side by side, applied in the order they were sent, each like the
+        answer of a request sent alone: a failed one is retried later, the others are recorded (a few at a time,
+        as the answers arrive; the rest in ``done``, for the caller). Returns the
+        authentication failure the Atlas answered, if any (the batch then stops once the others are applied).
+        Without ``block``, only the answers already there (the batch goes on while the others travel)."""
+        stop = None
+        for partner, finish, answer in pool.results(block=block):
+            pool.flush(log.ended)
+            if len(done) >= RECORD_EVERY:
+                # recorded while the next requests are on their way: Odoo's part overlaps the Atlas's
+                self.env["res.partner"]._ncc_record_syncs(done)
+                done.clear()
+            log.partner = partner
+            try:
+                if isinstance(answer, BaseException):
+                    raise answer
+                outcome = finish(client, answer)
+                if outcome:
+                    done.append((partner, *outcome))
+            except AuthenticationError as exc:
+                stop = stop or exc
+            except AtlasError as exc:
+                self._push_failed(partner, exc)
+        return stop
 
     @api.model
     def _confirm(self, client, uuid):
@@ -439,11 +502,19 @@ class NccAtlasSync(models.AbstractModel):
             })
 
     @api.model
-    def _push_one(self, client, partner, remote, conf, values, before_write=lambda: None, candidates=None):
+    def _push_one(self, client, partner, remote, conf, values, before_write=lambda: None, candidates=None,
+                  pool=None):
         """Decide and send what this registration (whose Atlas values are ``values``) needs. Returns ``(remote,
         values, state)`` for the caller to record once the batch is sent, or None when nothing is to be recorded
         (a person must decide). ``before_write()`` is called before anything is written, so that a failure of a
-        later request can undo it. ``candidates``: what the batch's look-up found for it (None: not looked up)."""
+        later request can undo it. ``candidates``: what the batch's look-up found for it (None: not looked up).
+
+        With a ``pool``, the create or update that ends the exchange is returned as a `_Deferred`, to be sent side
+        by side with the batch's others, when nothing was written before it (a write must be undone with the
+        savepoint if the request fails) and, for a create, when the batch's look-up found nothing for it (an
+        application looked up on its own first waits for the requests under way: a registration the batch has
+        just created must be found, never created twice)."""
+        deferrable = pool is not None and not getattr(before_write, "opened", True)
         if partner.ncc_atlas_uuid and remote is None:
             # Gone from the Atlas (or never readable): forget the link and look it up like a new one.
             before_write()
@@ -451,6 +522,8 @@ class NccAtlasSync(models.AbstractModel):
         if not partner.ncc_atlas_uuid:
             remote = None
             if not partner.ncc_force_create:
+                if candidates is None and pool is not None:
+                    pool.settle()
                 remote = self._look_up(client, partner, values, conf, before_write, candidates)
             if remote is False:
                 return None  # several candidates, or nothing to look it up by: a person chooses or completes it
@@ -458,7 +531,11 @@ class NccAtlasSync(models.AbstractModel):
                 wanted = partner._ncc_wanted_state(None)
                 if wanted != "ready_for_publication":
                     return None, values, "not_sent"
-                created = client.create_cluster({**values, "moderation_state": wanted})
+                payload = {**values, "moderation_state": wanted}
+                if deferrable and candidates is not None and not before_write.opened:
+                    return _Deferred(lambda atlas: atlas.create_cluster(payload),
+                                     lambda _client, created: (created, values, "synced"))
+                created = client.create_cluster(payload)
                 return created, values, "synced"
             before_write()
             partner._ncc_link(remote)
@@ -466,11 +543,18 @@ class NccAtlasSync(models.AbstractModel):
         if values is None:
             return None  # conflict left to a person
         wanted = partner._ncc_wanted_state(remote.moderation_state)
-        result = client.update_cluster(remote.id, remote, {**values, "moderation_state": wanted}) or remote
-        again = partner._ncc_wanted_state(result.moderation_state)
-        if again and again != wanted:  # the edit moved the state (e.g. published back to draft): ask again
-            result = client.update_cluster(result.id, result, {"moderation_state": again}) or result
-        return result, values, "synced"
+        payload = {**values, "moderation_state": wanted}
+
+        def finish(client, result):
+            result = result or remote
+            again = partner._ncc_wanted_state(result.moderation_state)
+            if again and again != wanted:  # the edit moved the state (e.g. published back to draft): ask again
+                result = client.update_cluster(result.id, result, {"moderation_state": again}) or result
+            return result, values, "synced"
+
+        if deferrable and not before_write.opened:
+            return _Deferred(lambda atlas: atlas.update_cluster(remote.id, remote, payload), finish)
+        return finish(client, client.update_cluster(remote.id, remote, payload))
 
     @api.model
     def _look_up_batch(self, client, partners, conf):
@@ -792,13 +876,21 @@ class _ExchangeLog:
         self.writer = SyncLogWriter(sync.env)
 
     def __call__(self, exchange):
-        if exchange.outcome in ("retryable", "unknown") and exchange.status is None:
-            self.silent += 1
-        else:
-            self.silent = 0
-            self.answered = self.answered or exchange.outcome != "authentication"
+        self.ended([(self.partner, exchange)])
+
+    def ended(self, exchanges):
+        """Exchanges ``[(partner, exchange)]`` that ended, logged together (one commit): those of the requests sent
+        side by side, each on the application it was for."""
         Log = self.sync.env["ncc.atlas.sync.log"]
-        self.ids += self.writer.write([Log._exchange_vals(exchange, self.partner, self.operation, recorded=False)])
+        vals_list = []
+        for partner, exchange in exchanges:
+            if exchange.outcome in ("retryable", "unknown") and exchange.status is None:
+                self.silent += 1
+            else:
+                self.silent = 0
+                self.answered = self.answered or exchange.outcome != "authentication"
+            vals_list.append(Log._exchange_vals(exchange, partner, self.operation, recorded=False))
+        self.ids += self.writer.write(vals_list)
 
     @property
     def outage(self):
@@ -808,6 +900,18 @@ class _ExchangeLog:
         self.writer.close()
         self.sync.env["ncc.atlas.sync.log"]._mark_recorded(self.ids)
         self.ids = []
+
+
+class _Deferred:
+    """The request that ends a registration's exchange, to be sent side by side with the batch's others:
+    ``request(client)`` runs in a thread of the pool (HTTP only), ``finish(client, answer)`` in the batch's own
+    thread, in order, and returns what `_push_one` returns."""
+
+    __slots__ = ("finish", "request")
+
+    def __init__(self, request, finish):
+        self.request = request
+        self.finish = finish
 
 
 def normalize_name(name):
@@ -823,6 +927,11 @@ class _SavepointOnWrite:
     def __init__(self, cr):
         self._cr = cr
         self._savepoint = None
+
+    @property
+    def opened(self):
+        """Something was written since the block began (a failure of the request must undo it)."""
+        return self._savepoint is not None
 
     def __call__(self):
         if self._savepoint is None:

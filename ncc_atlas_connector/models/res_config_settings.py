@@ -2,6 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
 from .atlas_mapping import PARAM_PREFIX as PARAM
+from .ncc_atlas_sync import MAX_PUSH_CONCURRENCY
 
 # Credentials of the Atlas link: shown to and set by administrators only.
 SECRET_FIELDS = ("ncc_atlas_api_key", "ncc_atlas_basic_user", "ncc_atlas_basic_password")
@@ -30,6 +31,10 @@ class ResConfigSettings(models.TransientModel):
     )
     ncc_atlas_timeout = fields.Integer("Timeout (s)", default=30, config_parameter=PARAM + "timeout")
     ncc_atlas_batch_size = fields.Integer("Batch size", default=50, config_parameter=PARAM + "batch_size")
+    ncc_atlas_push_concurrency = fields.Integer(
+        "Requests side by side", default=4, config_parameter=PARAM + "push_concurrency",
+        help="How many of a batch's creates and updates the sync sends to the Atlas at the same time (1 to 8): "
+             "over a slow network, a few side by side send a batch several times faster; 1 sends them one by one.")
     ncc_atlas_interval = fields.Integer("Sync every (minutes)", default=15, config_parameter=PARAM + "interval")
     ncc_atlas_conflict_policy = fields.Selection(
         [("ask", "Ask a person"), ("local", "Odoo wins"), ("remote", "The Atlas wins")],
@@ -61,6 +66,13 @@ class ResConfigSettings(models.TransientModel):
                    settings.ncc_atlas_log_days, settings.ncc_retention_closed_months,
                    settings.ncc_retention_unconfirmed_days) < 1:
                 raise ValidationError(_("Batch size, interval, timeout and retention periods must be at least 1."))
+
+    @api.constrains("ncc_atlas_push_concurrency")
+    def _check_ncc_atlas_push_concurrency(self):
+        for settings in self:
+            if not 1 <= settings.ncc_atlas_push_concurrency <= MAX_PUSH_CONCURRENCY:
+                raise ValidationError(self.env._("Requests side by side: from 1 (one by one) to %(max)s.",
+                                        max=MAX_PUSH_CONCURRENCY))
 
     @api.model
     def _get_classified_fields(self, fnames=None):

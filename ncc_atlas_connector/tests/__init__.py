@@ -43,3 +43,5 @@ from . import test_portal_privacy
 from . import test_application_form_tour
 from . import test_application_form
 from . import test_translations
+from . import test_crm_overhead
+from . import test_atlas_push_concurrency
