@@ -8,7 +8,10 @@ from unittest.mock import patch
 from odoo.tests import TransactionCase, tagged
 
 NCC_COLUMN = re.compile(r'"res_partner"\."ncc_\w+"')
-ROLE_COLUMNS = {'"res_partner"."ncc_is_applicant"', '"res_partner"."ncc_is_representative"'}
+# A contact's role: whether it is an applicant, or the contact person of one (its flag, and the application that
+# names it, looked up by an index when its phone or position changes, as the registration page shows them).
+ROLE_COLUMNS = {'"res_partner"."ncc_is_applicant"', '"res_partner"."ncc_is_representative"',
+                '"res_partner"."ncc_representative_id"'}
 NCC_TABLE = re.compile(r'\b(FROM|JOIN|INTO|UPDATE)\s+"?ncc_\w+', re.IGNORECASE)
 
 
