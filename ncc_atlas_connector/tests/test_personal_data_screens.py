@@ -1,12 +1,10 @@
 """Screenshots of the personal-data screens at 1440×900 (only when NCC_SCREENSHOTS names a folder)."""
 
-import base64
 import os
-from pathlib import Path
-from unittest.mock import patch
 
 from odoo.tests import HttpCase, tagged
-from odoo.tests.common import ChromeBrowser
+
+from .screenshot_common import shoot
 
 
 @tagged("post_install", "-at_install")
@@ -14,18 +12,7 @@ class TestPersonalDataScreens(HttpCase):
     browser_size = "1440x900"
 
     def shoot(self, url, name):
-        folder = os.environ.get("NCC_SCREENSHOTS")
-        original = ChromeBrowser._wait_code_ok
-
-        def wait_then_shoot(browser, *args, **kwargs):
-            result = original(browser, *args, **kwargs)
-            shot = browser._websocket_request("Page.captureScreenshot", params={"format": "png"})
-            Path(folder, name).write_bytes(base64.b64decode(shot["data"]))
-            return result
-
-        with patch.object(ChromeBrowser, "_wait_code_ok", wait_then_shoot):
-            self.browser_js(url, "setTimeout(() => console.log('test successful'), 3000)", login="admin")
-        self.assertTrue(Path(folder, name).exists())
+        shoot(self, url, name, "admin")
 
     def test_screens(self):
         if not os.environ.get("NCC_SCREENSHOTS"):

@@ -1,15 +1,12 @@
 """Screenshots of the applicant's status page in each of its states at 1440×900 (only when NCC_SCREENSHOTS names
 a folder)."""
 
-import base64
 import os
-from pathlib import Path
-from unittest.mock import patch
 
 from odoo.tests import tagged
-from odoo.tests.common import ChromeBrowser
 
 from .portal_common import URL, PortalCase
+from .screenshot_common import shoot
 
 
 @tagged("post_install", "-at_install")
@@ -17,20 +14,8 @@ class TestPortalScreens(PortalCase):
     browser_size = "1440x900"
 
     def shoot(self, user, name, scroll_to=None):
-        folder = os.environ.get("NCC_SCREENSHOTS")
-        original = ChromeBrowser._wait_code_ok
-
-        def wait_then_shoot(browser, *args, **kwargs):
-            result = original(browser, *args, **kwargs)
-            shot = browser._websocket_request("Page.captureScreenshot", params={"format": "png"})
-            Path(folder, name).write_bytes(base64.b64decode(shot["data"]))
-            return result
-
-        with patch.object(ChromeBrowser, "_wait_code_ok", wait_then_shoot):
-            scroll = f"document.querySelector('{scroll_to}').scrollIntoView();" if scroll_to else ""
-            self.browser_js(URL, f"{scroll} setTimeout(() => console.log('test successful'), 1500)",
-                            login=user.login)
-        self.assertTrue(Path(folder, name).exists())
+        scroll = f"document.querySelector('{scroll_to}').scrollIntoView();" if scroll_to else ""
+        shoot(self, URL, name, user.login, scroll, wait_ms=1500)
 
     def test_screens(self):
         if not os.environ.get("NCC_SCREENSHOTS"):
