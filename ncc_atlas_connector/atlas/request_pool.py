@@ -1,13 +1,14 @@
 """Atlas requests of a push batch sent side by side: a few threads, each with its own client, doing HTTP only.
 
 The threads never touch Odoo (no ORM, no cursor): a request is a function of a client, and its exchanges are
-queued with the application they are for. The caller, in its own thread, hands the queued exchanges to its sync
-log (`flush`) and applies the answers in the order the requests were made (`results`)."""
+queued with the key they were sent with (the application they are for, or the name of a request of the whole
+batch, such as its look-up). The caller, in its own thread, hands the queued exchanges to its sync log (`flush`)
+and applies the answers in the order the requests were made (`results`), doing its own work while they travel."""
 
 import queue
 import threading
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
 from .client import AtlasClient, AtlasSettings
@@ -50,6 +51,11 @@ class RequestPool:
             wait(under_way, return_when=FIRST_COMPLETED)
         self._sent.append((key, self._executor.submit(self._run, key, request), finish))
 
+    def start(self, key, request: Callable[[AtlasClient], Any]) -> Future:
+        """Send ``request(client)`` in a thread now, apart from the ordered answers: a request whose answer the
+        caller waits for itself (its future), doing its own work meanwhile (e.g. the batch's look-up)."""
+        return self._executor.submit(self._run, key, request)
+
     def flush(self, log: Callable[[list], None]) -> None:
         """``log([(key, exchange), ...])`` with the exchanges that ended since the last flush (if any), in the
         caller's thread."""
@@ -65,6 +71,15 @@ class RequestPool:
     def settle(self) -> None:
         """Wait until every request sent so far has its answer (or its failure)."""
         wait([future for _key, future, _finish in self._sent])
+
+    def waiting(self) -> bool:
+        """Some answer is still on its way."""
+        return any(not future.done() for _key, future, _finish in self._sent)
+
+    def wait_first(self) -> None:
+        """Wait until the oldest request sent has its answer (the next one `results` gives)."""
+        if self._sent:
+            wait([self._sent[0][1]])
 
     def results(self, block: bool = True):
         """``(key, finish, answer or exception)`` of the requests sent, in the order they were submitted, each

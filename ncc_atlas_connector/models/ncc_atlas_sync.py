@@ -5,6 +5,7 @@ import time
 import unicodedata
 from collections import defaultdict
 from datetime import timedelta
+from functools import partial
 
 from psycopg2.errors import LockNotAvailable, SerializationFailure
 
@@ -341,44 +342,20 @@ class NccAtlasSync(models.AbstractModel):
     @api.model
     def _push_batch(self, client, partners, conf, log):
         deadline = time.monotonic() + int(self._param("batch_seconds", BATCH_SECONDS))
-        handled = 0
-        # Queued again with nothing to send (values as last synced, no state to ask for): settled without a
-        # request, as if never queued. The pull still brings the ECCC's decisions and notices a deletion.
-        values = {partner: partner._ncc_atlas_values(send_country=conf["send_country"]) for partner in partners}
-        settled = partners.filtered(lambda p: p._ncc_nothing_to_send(values[p]))
-        if settled:
-            self.env["res.partner"]._ncc_record_syncs([(partner, None, None, "synced") for partner in settled])
-            partners -= settled
-            handled += len(settled)
-        remote_by_id = {}
-        linked = partners.filtered("ncc_atlas_uuid")
-        if linked:
-            log.partner = None
-            log.operation = "read"
-            try:
-                remote_by_id = {c.id: c for c in client.clusters_by_ids(linked.mapped("ncc_atlas_uuid"))}
-            except AuthenticationError as exc:
-                self._stop(exc)
-            except AtlasError as exc:
-                self._retry_later(linked, exc)
-                partners -= linked
-                handled += len(linked)
-            log.operation = "push"
-        unlinked = partners.filtered(lambda p: not p.ncc_atlas_uuid and not p.ncc_force_create)
-        found = {}
-        if unlinked:
-            log.partner = None
-            log.operation = "look-up"
-            try:
-                found = self._look_up_batch(client, unlinked, conf)
-            except AuthenticationError as exc:
-                self._stop(exc)
-            log.operation = "push"
-        done = []  # successful exchanges, recorded together once the batch has been sent
         size = self._push_concurrency()
         pool = RequestPool(client.settings, size) if size > 1 and len(partners) > 1 else None
+        done = []  # successful exchanges, recorded a few at a time as the answers arrive, the rest at the end
         stop = None
         try:
+            # The look-up of the new ones needs only their numbers: with a pool it travels while their Atlas values
+            # are computed.
+            unlinked = partners.filtered(lambda p: not p.ncc_atlas_uuid and not p.ncc_force_create)
+            look_ups = [
+                (single, pool.start("look-up", request).result if pool else partial(request, client))
+                for single, request in self._look_up_requests(unlinked, conf)
+            ]
+            handled, partners, values, remote_by_id, found = self._prepare_batch(client, partners, conf, log,
+                                                                                   look_ups)
             for index, partner in enumerate(partners):
                 if pool:
                     pool.flush(log.ended)
@@ -425,6 +402,46 @@ class NccAtlasSync(models.AbstractModel):
         return handled
 
     @api.model
+    def _prepare_batch(self, client, partners, conf, log, look_ups):
+        """What the batch knows before its creates and updates: the Atlas values of each application, those
+        settled without a request, the registrations of the linked ones (one read) and what the look-up found
+        for the new ones (``look_ups``: `_look_up_groups`, each with the future of its request when they travel
+        side by side). Returns ``(handled, partners left to send, values, remote by UUID, found)``."""
+        handled = 0
+        # Queued again with nothing to send (values as last synced, no state to ask for): settled without a
+        # request, as if never queued. The pull still brings the ECCC's decisions and notices a deletion.
+        values = {partner: partner._ncc_atlas_values(send_country=conf["send_country"]) for partner in partners}
+        settled = partners.filtered(lambda p: p._ncc_nothing_to_send(values[p]))
+        if settled:
+            self.env["res.partner"]._ncc_record_syncs([(partner, None, None, "synced") for partner in settled])
+            partners -= settled
+            handled += len(settled)
+        remote_by_id = {}
+        linked = partners.filtered("ncc_atlas_uuid")
+        if linked:
+            log.partner = None
+            log.operation = "read"
+            try:
+                remote_by_id = {c.id: c for c in client.clusters_by_ids(linked.mapped("ncc_atlas_uuid"))}
+            except AuthenticationError as exc:
+                self._stop(exc)
+            except AtlasError as exc:
+                self._retry_later(linked, exc)
+                partners -= linked
+                handled += len(linked)
+            log.operation = "push"
+        found = {}
+        if look_ups:
+            log.partner = None
+            log.operation = "look-up"
+            try:
+                found = self._look_up_found(look_ups)
+            except AuthenticationError as exc:
+                self._stop(exc)
+            log.operation = "push"
+        return handled, partners, values, remote_by_id, found
+
+    @api.model
     def _push_concurrency(self):
         try:
             size = int(self._param("push_concurrency", PUSH_CONCURRENCY) or PUSH_CONCURRENCY)
@@ -443,29 +460,41 @@ class NccAtlasSync(models.AbstractModel):
     @api.model
     def _apply_answers(self, client, pool, log, done, block=True):
         """The answers of the requests sent side by side, applied in the order they were sent, each like the
-        answer of a request sent alone: a failed one is retried later, the others are recorded (a few at a time,
-        as the answers arrive; the rest in ``done``, for the caller). Returns the
-        authentication failure the Atlas answered, if any (the batch then stops once the others are applied).
-        Without ``block``, only the answers already there (the batch goes on while the others travel)."""
+        answer of a request sent alone: a failed one is retried later, the others are recorded while the next
+        answers are on their way (what is left in ``done`` is for the caller). Returns the authentication failure
+        the Atlas answered, if any (the batch then stops once the others are applied). Without ``block``, only
+        the answers already there (the batch goes on while the others travel)."""
         stop = None
-        for partner, finish, answer in pool.results(block=block):
-            pool.flush(log.ended)
-            if len(done) >= RECORD_EVERY:
-                # recorded while the next requests are on their way: Odoo's part overlaps the Atlas's
-                self.env["res.partner"]._ncc_record_syncs(done)
-                done.clear()
-            log.partner = partner
-            try:
-                if isinstance(answer, BaseException):
-                    raise answer
-                outcome = finish(client, answer)
-                if outcome:
-                    done.append((partner, *outcome))
-            except AuthenticationError as exc:
-                stop = stop or exc
-            except AtlasError as exc:
-                self._push_failed(partner, exc)
-        return stop
+        while True:
+            for partner, finish, answer in pool.results(block=False):
+                pool.flush(log.ended)
+                if len(done) >= RECORD_EVERY:
+                    self._record_meanwhile(done)
+                log.partner = partner
+                try:
+                    if isinstance(answer, BaseException):
+                        raise answer
+                    outcome = finish(client, answer)
+                    if outcome:
+                        done.append((partner, *outcome))
+                except AuthenticationError as exc:
+                    stop = stop or exc
+                except AtlasError as exc:
+                    self._push_failed(partner, exc)
+            if not block or not pool.waiting():
+                return stop
+            self._record_meanwhile(done)
+            pool.wait_first()
+
+    @api.model
+    def _record_meanwhile(self, done):
+        """Record these outcomes while the batch's next answers travel, with what recording them brings (the
+        stage moves' chatter messages, otherwise written at commit, after the last answer): Odoo's part of the
+        batch overlaps the Atlas's."""
+        if done:
+            self.env["res.partner"]._ncc_record_syncs(done)
+            done.clear()
+            self.env.cr.flush()
 
     @api.model
     def _confirm(self, client, uuid):
@@ -557,25 +586,40 @@ class NccAtlasSync(models.AbstractModel):
         return finish(client, client.update_cluster(remote.id, remote, payload))
 
     @api.model
-    def _look_up_batch(self, client, partners, conf):
+    def _look_up_groups(self, partners, conf):
         """The duplicate search of a batch's unlinked applications: registration numbers with an IN filter, one
-        request per country and 50 numbers instead of one per application. Returns ``{partner: candidates}``;
-        an application left out (no number or no country on the Atlas, alone of its country, or with a number
-        another application of the batch shares, which must see the registration the first one creates) is looked
-        up on its own."""
+        request per country and 50 numbers instead of one per application. Returns ``[(country UUID, [(partner,
+        number)])]``, one search each; an application left out (no number or no country on the Atlas, alone of
+        its country, or with a number another application of the batch shares, which must see the registration
+        the first one creates) is looked up on its own."""
         groups = defaultdict(lambda: defaultdict(list))  # country UUID -> number key -> (partner, number)
         for partner in partners:
             country = partner.ncc_country_term_id or conf["country"]
             number = clean_text(partner.company_registry)
             if isinstance(number, str) and country.atlas_uuid:
                 groups[country.atlas_uuid][registration_number_key(number) or number].append((partner, number))
-        found = {}
+        searches = []
         for country_uuid, by_key in groups.items():
             single = [entries[0] for entries in by_key.values() if len(entries) == 1]
-            if len(single) < 2:
-                continue  # one application: its own search is the same one request, logged on it
+            if len(single) >= 2:  # one application: its own search is the same one request, logged on it
+                searches.append((country_uuid, single))
+        return searches
+
+    @api.model
+    def _look_up_requests(self, partners, conf):
+        """`_look_up_groups` as requests: ``[([(partner, number)], request)]``, a request being a function of a
+        client that returns the candidates of each number."""
+        return [(single, _numbers_search([number for _partner, number in single], country_uuid))
+                for country_uuid, single in self._look_up_groups(partners, conf)]
+
+    @api.model
+    def _look_up_found(self, look_ups):
+        """``{partner: candidates}`` from the answers of the batch's searches: ``[([(partner, number)], answer)]``,
+        ``answer()`` giving the candidates of each number (or raising the search's failure)."""
+        found = {}
+        for single, answer in look_ups:
             try:
-                candidates = client.find_clusters_by_numbers([number for _p, number in single], country_uuid)
+                candidates = answer()
             except ValueError:
                 continue  # not a country the Atlas can be searched by: each is looked up, and told, on its own
             except AuthenticationError:
@@ -588,6 +632,12 @@ class NccAtlasSync(models.AbstractModel):
                 continue
             found.update({partner: candidates[number] for partner, number in single})
         return found
+
+    @api.model
+    def _look_up_batch(self, client, partners, conf):
+        """What the batch's searches (`_look_up_groups`) find, one after the other: ``{partner: candidates}``."""
+        return self._look_up_found([(single, partial(request, client))
+                                    for single, request in self._look_up_requests(partners, conf)])
 
     @api.model
     def _look_up(self, client, partner, values, conf, before_write=lambda: None, candidates=None):
@@ -879,17 +929,18 @@ class _ExchangeLog:
         self.ended([(self.partner, exchange)])
 
     def ended(self, exchanges):
-        """Exchanges ``[(partner, exchange)]`` that ended, logged together (one commit): those of the requests sent
-        side by side, each on the application it was for."""
+        """Exchanges ``[(key, exchange)]`` that ended, logged together (one commit): those of the requests sent
+        side by side, each on the application it was for, or (a key naming an operation) for the whole batch."""
         Log = self.sync.env["ncc.atlas.sync.log"]
         vals_list = []
-        for partner, exchange in exchanges:
+        for key, exchange in exchanges:
+            partner, operation = (None, key) if isinstance(key, str) else (key, self.operation)
             if exchange.outcome in ("retryable", "unknown") and exchange.status is None:
                 self.silent += 1
             else:
                 self.silent = 0
                 self.answered = self.answered or exchange.outcome != "authentication"
-            vals_list.append(Log._exchange_vals(exchange, partner, self.operation, recorded=False))
+            vals_list.append(Log._exchange_vals(exchange, partner, operation, recorded=False))
         self.ids += self.writer.write(vals_list)
 
     @property
@@ -900,6 +951,10 @@ class _ExchangeLog:
         self.writer.close()
         self.sync.env["ncc.atlas.sync.log"]._mark_recorded(self.ids)
         self.ids = []
+
+
+def _numbers_search(numbers, country_uuid):
+    return lambda client: client.find_clusters_by_numbers(numbers, country_uuid)
 
 
 class _Deferred:

@@ -42,7 +42,7 @@ class TestAtlasPushConcurrency(AtlasCase):
         with patch.object(RequestPool, "_run", autospec=True, side_effect=RequestPool._run) as sent:
             self.push()
         self.assertEqual(set(partners.mapped("ncc_sync_state")), {"synced"}, partners.mapped("ncc_sync_error"))
-        self.assertEqual(sent.call_count, 25, "every create sent side by side")
+        self.assertEqual(sent.call_count, 3 + 25, "each batch's look-up and every create sent side by side")
         self.assertEqual(self.sandbox.count("POST", CLUSTERS), 25)
         self.assertEqual(self.sandbox.count(), 3 + 25, "a search per batch of 10 and a create each, no more")
         self.assertEqual(len(self.sandbox.clusters()), 25, "one registration each")
