@@ -15,6 +15,13 @@ from odoo.exceptions import ValidationError
 from .atlas_mapping import REPRESENTATIVE_TEXT_LIMITS
 from .res_partner_registration import OFFICER, email_error
 
+# The person's fields the company's registration page shows, and the page's fields that show them.
+PERSON_VALUES = frozenset({"name", "ncc_first_name", "ncc_family_name", "function", "email", "phone"})
+REPRESENTATIVE_PAGE_FIELDS = [
+    "ncc_representative_first_name", "ncc_representative_family_name", "ncc_representative_function",
+    "ncc_representative_email", "ncc_representative_phone",
+]
+
 
 def _squash(text):
     return " ".join((text or "").split())
@@ -88,10 +95,10 @@ class ResPartner(models.Model):
         inverse="_inverse_ncc_representative_values", readonly=False, groups=OFFICER,
     )
 
-    @api.depends(
-        "ncc_representative_id.name", "ncc_representative_id.ncc_first_name", "ncc_representative_id.ncc_family_name",
-        "ncc_representative_id.function", "ncc_representative_id.email", "ncc_representative_id.phone",
-    )
+    # Not on the person's own fields (ncc_representative_id.phone, ...): every contact's edit of its phone or
+    # position would then search which company names it as contact person. A representative's write tells its
+    # company instead (`_ncc_person_values_changed`).
+    @api.depends("ncc_representative_id")
     def _compute_ncc_representative_values(self):
         for company in self:
             person = company.ncc_representative_id
@@ -155,17 +162,31 @@ class ResPartner(models.Model):
 
     def write(self, vals):
         if "name" in vals or not ({"ncc_first_name", "ncc_family_name"} & set(vals)):
-            return super().write(vals)
-        # The officer corrected the split: the contact's name follows it.
-        for partner in self:
-            partner_vals = dict(vals)
-            if not partner.is_company:
-                first = vals.get("ncc_first_name", partner.ncc_first_name)
-                family = vals.get("ncc_family_name", partner.ncc_family_name)
-                if full := _squash(f"{first or ''} {family or ''}"):
-                    partner_vals["name"] = full
-            super(ResPartner, partner).write(partner_vals)
-        return True
+            result = super().write(vals)
+        else:
+            # The officer corrected the split: the contact's name follows it.
+            for partner in self:
+                partner_vals = dict(vals)
+                if not partner.is_company:
+                    first = vals.get("ncc_first_name", partner.ncc_first_name)
+                    family = vals.get("ncc_family_name", partner.ncc_family_name)
+                    if full := _squash(f"{first or ''} {family or ''}"):
+                        partner_vals["name"] = full
+                super(ResPartner, partner).write(partner_vals)
+            result = True
+        if PERSON_VALUES.intersection(vals):
+            self._ncc_person_values_changed()
+        return result
+
+    def _ncc_person_values_changed(self):
+        """The contact persons among these changed what their company's registration page shows: it shows it
+        again, and what follows from it (completeness, missing items) is computed again. Read under sudo: a
+        colleague without the officers' fields edits a contact too."""
+        companies = self.sudo().filtered("ncc_is_representative").parent_id
+        companies = companies.filtered(lambda company: company.ncc_representative_id.sudo() & self)
+        if companies:
+            companies.invalidate_recordset(REPRESENTATIVE_PAGE_FIELDS)
+            companies.modified(REPRESENTATIVE_PAGE_FIELDS)
 
     @api.depends("child_ids.ncc_is_representative")
     def _compute_ncc_representative_id(self):
