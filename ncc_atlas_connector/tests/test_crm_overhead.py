@@ -8,10 +8,9 @@ from unittest.mock import patch
 from odoo.tests import TransactionCase, tagged
 
 NCC_COLUMN = re.compile(r'"res_partner"\."ncc_\w+"')
-# A contact's role: whether it is an applicant, or the contact person of one (its flag, and the application that
-# names it, looked up by an index when its phone or position changes, as the registration page shows them).
-ROLE_COLUMNS = {'"res_partner"."ncc_is_applicant"', '"res_partner"."ncc_is_representative"',
-                '"res_partner"."ncc_representative_id"'}
+# A contact's role: whether it is an applicant, or the contact person of one (its flag: only a contact person's
+# edit tells the company whose registration page shows it).
+ROLE_COLUMNS = {'"res_partner"."ncc_is_applicant"', '"res_partner"."ncc_is_representative"'}
 NCC_TABLE = re.compile(r'\b(FROM|JOIN|INTO|UPDATE)\s+"?ncc_\w+', re.IGNORECASE)
 
 

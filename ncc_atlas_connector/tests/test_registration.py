@@ -407,6 +407,21 @@ class TestRegistrationRepresentative(RegistrationCase):
         self.ana.ncc_is_representative = False
         self.assertFalse(self.company.ncc_representative_id)
 
+    def test_the_page_follows_an_edit_made_on_the_contact_itself(self):
+        self.assertEqual(self.company.ncc_representative_phone, "+352 20 12 34 99")  # in the cache now
+        self.ana.write({"phone": "+352 20 12 34 00", "function": "CISO", "name": "Ana María García"})
+        self.assertEqual(self.company.ncc_representative_phone, "+352 20 12 34 00")
+        self.assertEqual(self.company.ncc_representative_function, "CISO")
+        self.assertEqual(self.company.ncc_representative_first_name, "Ana")
+        self.assertEqual(self.company.ncc_representative_family_name, "María García")
+        self.assertTrue(self.company.ncc_registration_complete)
+        self.ana.email = False
+        self.assertFalse(self.company.ncc_representative_email)
+        self.assertFalse(self.company.ncc_registration_complete, "the stored completeness follows the contact")
+        self.env.flush_all()
+        self.env.invalidate_all()
+        self.assertFalse(self.company.ncc_registration_complete, "and is stored so")
+
     def test_at_most_one_representative_per_company(self):
         self.assertRejected(self.bob, {"ncc_is_representative": True}, "already has a Community representative")
         self.assertEqual(self.company.ncc_representative_id, self.ana)
