@@ -352,7 +352,7 @@ class NccAtlasSync(models.AbstractModel):
             unlinked = partners.filtered(lambda p: not p.ncc_atlas_uuid and not p.ncc_force_create)
             look_ups = [
                 (single, pool.start("look-up", request).result if pool else partial(request, client))
-                for single, request in self._look_up_requests(unlinked, conf)
+                for single, request in self._look_up_searches(unlinked, conf)
             ]
             handled, partners, values, remote_by_id, found = self._prepare_batch(client, partners, conf, log,
                                                                                    look_ups)
@@ -405,8 +405,9 @@ class NccAtlasSync(models.AbstractModel):
     def _prepare_batch(self, client, partners, conf, log, look_ups):
         """What the batch knows before its creates and updates: the Atlas values of each application, those
         settled without a request, the registrations of the linked ones (one read) and what the look-up found
-        for the new ones (``look_ups``: `_look_up_groups`, each with the future of its request when they travel
-        side by side). Returns ``(handled, partners left to send, values, remote by UUID, found)``."""
+        for the new ones (``look_ups``: each of `_look_up_searches` with how to get its answer, the result of
+        its future when they travel side by side). Returns ``(handled, partners left to send, values, remote by
+        UUID, found)``."""
         handled = 0
         # Queued again with nothing to send (values as last synced, no state to ask for): settled without a
         # request, as if never queued. The pull still brings the ECCC's decisions and notices a deletion.
@@ -586,12 +587,13 @@ class NccAtlasSync(models.AbstractModel):
         return finish(client, client.update_cluster(remote.id, remote, payload))
 
     @api.model
-    def _look_up_groups(self, partners, conf):
+    def _look_up_searches(self, partners, conf):
         """The duplicate search of a batch's unlinked applications: registration numbers with an IN filter, one
-        request per country and 50 numbers instead of one per application. Returns ``[(country UUID, [(partner,
-        number)])]``, one search each; an application left out (no number or no country on the Atlas, alone of
-        its country, or with a number another application of the batch shares, which must see the registration
-        the first one creates) is looked up on its own."""
+        request per country and 50 numbers instead of one per application. Returns ``[([(partner, number)],
+        request)]``, a request being a function of a client that returns the candidates of each number; an
+        application left out (no number or no country on the Atlas, alone of its country, or with a number
+        another application of the batch shares, which must see the registration the first one creates) is looked
+        up on its own."""
         groups = defaultdict(lambda: defaultdict(list))  # country UUID -> number key -> (partner, number)
         for partner in partners:
             country = partner.ncc_country_term_id or conf["country"]
@@ -601,16 +603,11 @@ class NccAtlasSync(models.AbstractModel):
         searches = []
         for country_uuid, by_key in groups.items():
             single = [entries[0] for entries in by_key.values() if len(entries) == 1]
-            if len(single) >= 2:  # one application: its own search is the same one request, logged on it
-                searches.append((country_uuid, single))
+            if len(single) < 2:
+                continue  # one application: its own search is the same one request, logged on it
+            numbers = [number for _partner, number in single]
+            searches.append((single, partial(_find_by_numbers, numbers=numbers, country_uuid=country_uuid)))
         return searches
-
-    @api.model
-    def _look_up_requests(self, partners, conf):
-        """`_look_up_groups` as requests: ``[([(partner, number)], request)]``, a request being a function of a
-        client that returns the candidates of each number."""
-        return [(single, _numbers_search([number for _partner, number in single], country_uuid))
-                for country_uuid, single in self._look_up_groups(partners, conf)]
 
     @api.model
     def _look_up_found(self, look_ups):
@@ -632,12 +629,6 @@ class NccAtlasSync(models.AbstractModel):
                 continue
             found.update({partner: candidates[number] for partner, number in single})
         return found
-
-    @api.model
-    def _look_up_batch(self, client, partners, conf):
-        """What the batch's searches (`_look_up_groups`) find, one after the other: ``{partner: candidates}``."""
-        return self._look_up_found([(single, partial(request, client))
-                                    for single, request in self._look_up_requests(partners, conf)])
 
     @api.model
     def _look_up(self, client, partner, values, conf, before_write=lambda: None, candidates=None):
@@ -953,8 +944,8 @@ class _ExchangeLog:
         self.ids = []
 
 
-def _numbers_search(numbers, country_uuid):
-    return lambda client: client.find_clusters_by_numbers(numbers, country_uuid)
+def _find_by_numbers(client, numbers, country_uuid):
+    return client.find_clusters_by_numbers(numbers, country_uuid)
 
 
 class _Deferred:

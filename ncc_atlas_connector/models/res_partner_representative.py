@@ -182,8 +182,7 @@ class ResPartner(models.Model):
         """The contact persons among these changed what their company's registration page shows: it shows it
         again, and what follows from it (completeness, missing items) is computed again. Read under sudo: a
         colleague without the officers' fields edits a contact too."""
-        companies = self.sudo().filtered("ncc_is_representative").parent_id
-        companies = companies.filtered(lambda company: company.ncc_representative_id.sudo() & self)
+        companies = self.sudo().filtered("ncc_is_representative").parent_id  # each has one: its contact person
         if companies:
             companies.invalidate_recordset(REPRESENTATIVE_PAGE_FIELDS)
             companies.modified(REPRESENTATIVE_PAGE_FIELDS)
