@@ -44,3 +44,4 @@ from . import ncc_portal_submission
 from . import ncc_portal_submission_privacy
 from . import res_config_settings_portal
 from . import res_partner_prefetch
+from . import res_partner_tracking

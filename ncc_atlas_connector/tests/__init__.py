@@ -45,3 +45,4 @@ from . import test_application_form
 from . import test_translations
 from . import test_crm_overhead
 from . import test_atlas_push_concurrency
+from . import test_tracking_batch
