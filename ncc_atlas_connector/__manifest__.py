@@ -2,7 +2,7 @@
     "name": "NCC Atlas Connector",
     "summary": "Register, assess and publish EU Cybersecurity Competence Community members, "
     "kept in sync with the ECCC Atlas",
-    "version": "19.0.1.2.0",
+    "version": "19.0.1.3.0",
     "category": "Services",
     "website": "https://github.com/ncc-atlas/ncc_atlas_connector",
     "author": "NCC Atlas Connector contributors",

@@ -1,6 +1,7 @@
 """Data moves of the upgrades, kept importable so that tests can run them on crafted rows."""
 
 from odoo import Command, fields
+from odoo.tools import SQL
 
 # Before 19.0.1.1.0 an application held one decision in three res.partner columns, which now show the last decision
 # record: the pre-migration copies them into this table before the upgrade recomputes anything.
@@ -186,3 +187,23 @@ def retire_sync_log_cleanup_job(env):
     if job:
         job.unlink()
     return bool(job)
+
+
+# Before 19.0.1.3.0 these indexes of res_partner held every contact; Odoo keeps an index it finds under a field's
+# name as it is, so they are dropped for the upgrade to create them anew, without the ordinary contacts.
+FULL_CONTACT_INDEXES = (
+    "res_partner__ncc_stage_id_index",
+    "res_partner__ncc_assessor_id_index",
+    "res_partner__ncc_is_applicant_index",
+    "res_partner__ncc_revalidation_base_date_index",
+    "res_partner__ncc_sync_state_index",
+    "res_partner__ncc_atlas_uuid_index",  # the partial unique index serves its searches now
+)
+
+
+def partial_contact_indexes(cr):
+    """Drop the full indexes and the unique constraint on the Atlas UUID: the upgrade creates their partial
+    replacements (the unique one under the constraint's name)."""
+    for name in FULL_CONTACT_INDEXES:
+        cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(name)))
+    cr.execute(SQL("ALTER TABLE res_partner DROP CONSTRAINT IF EXISTS res_partner_ncc_atlas_uuid_unique"))

@@ -41,14 +41,14 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     # The Atlas link and its bookkeeping are the officers': the synced values hold the whole registration.
-    ncc_atlas_uuid = fields.Char("Atlas UUID", copy=False, readonly=True, index="btree_not_null", groups=OFFICER)
+    ncc_atlas_uuid = fields.Char("Atlas UUID", copy=False, readonly=True, groups=OFFICER)  # see the indexes
     ncc_atlas_state = fields.Selection(MODERATION_STATE_SELECTION, "Atlas state", copy=False, readonly=True,
                                        tracking=True, groups=OFFICER)
     ncc_atlas_changed = fields.Datetime("Atlas last change", copy=False, readonly=True, groups=OFFICER,
                                         help="When the Atlas last changed the registration, as last seen.")
     ncc_atlas_message = fields.Text("ECCC message", copy=False, readonly=True, groups=OFFICER)
     ncc_sync_state = fields.Selection(SYNC_STATES, "Sync state", default="not_sent", required=True, copy=False,
-                                      readonly=True, index=True, tracking=True, groups=OFFICER)
+                                      readonly=True, tracking=True, groups=OFFICER)
     # ncc_sync_error, the last sync error in the reader's language: see res_partner_sync_error.py
     ncc_synced_at = fields.Datetime("Last synced at", copy=False, readonly=True, groups=OFFICER)
     ncc_sync_attempts = fields.Integer("Sync attempts", copy=False, readonly=True, groups=OFFICER)
@@ -60,9 +60,13 @@ class ResPartner(models.Model):
     ncc_sync_log_ids = fields.One2many("ncc.atlas.sync.log", "partner_id", "Sync log", groups=OFFICER)
     ncc_sync_log_count = fields.Integer("Sync log entries", compute="_compute_ncc_sync_log_count", groups=OFFICER)
 
-    _ncc_atlas_uuid_unique = models.Constraint(
-        "UNIQUE(ncc_atlas_uuid)", "Another company is already linked to this Atlas registration."
+    # The contacts table is the CRM's busiest: its indexes leave out the contacts the sync has nothing to do with
+    # (no Atlas registration, never sent), so that creating an ordinary contact adds no entry to them.
+    _ncc_atlas_uuid_unique = models.UniqueIndex(
+        "(ncc_atlas_uuid) WHERE ncc_atlas_uuid IS NOT NULL",
+        "Another company is already linked to this Atlas registration.",
     )
+    _ncc_sync_state_index = models.Index("(ncc_sync_state) WHERE ncc_sync_state != 'not_sent'")
 
     def _compute_ncc_sync_log_count(self):
         counts = dict(

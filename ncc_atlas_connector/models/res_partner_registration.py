@@ -161,7 +161,7 @@ class ResPartner(models.Model):
     # --- Organisation -------------------------------------------------------------------------------------------
     ncc_is_applicant = fields.Boolean(
         "Community applicant",
-        index=True,
+        index="btree_not_null",
         groups="base.group_user",  # not the portal's: nothing of the addon is readable there
         copy=False,
         tracking=True,

@@ -30,7 +30,8 @@ class ResPartner(models.Model):
     ncc_revalidated_date = fields.Date("Last re-validated", copy=False, readonly=True, tracking=True,
                                        groups=OFFICER_GROUP)
     ncc_revalidation_base_date = fields.Date(
-        "Re-validation counted from", compute="_compute_ncc_revalidation_base_date", store=True, index=True,
+        "Re-validation counted from", compute="_compute_ncc_revalidation_base_date", store=True,
+        index="btree_not_null",
         groups=OFFICER_GROUP, help="The last re-validation, or the day the entity became a member.",
     )
     ncc_revalidation_due_date = fields.Date(
