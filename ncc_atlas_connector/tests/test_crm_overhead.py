@@ -6,6 +6,7 @@ import re
 from unittest.mock import patch
 
 from odoo.tests import TransactionCase, tagged
+from odoo.tools import SQL
 
 NCC_COLUMN = re.compile(r'"res_partner"\."ncc_\w+"')
 # A contact's role: whether it is an applicant, or the contact person of one (its flag: only a contact person's
@@ -79,3 +80,20 @@ class TestCrmOverhead(TransactionCase):
         self.assertLessEqual(read, ROLE_COLUMNS, "of the addon's columns, only whether it is an applicant (or the "
                                                  "contact person of one) is read, and none is written")
         self.assertFalse([q for q in queries if q.lstrip().upper().startswith("UPDATE") and "ncc_" in q])
+
+    def test_an_ordinary_contact_adds_no_entry_to_the_addon_indexes(self):
+        self.env.cr.execute("""
+            SELECT indexname, indexdef FROM pg_indexes
+             WHERE tablename = 'res_partner' AND indexdef ~ '\\(ncc_\\w+'
+        """)
+        indexes = dict(self.env.cr.fetchall())
+        self.assertIn("res_partner_ncc_atlas_uuid_unique", indexes, "the Atlas UUID stays unique")
+        self.assertIn("UNIQUE", indexes["res_partner_ncc_atlas_uuid_unique"])
+        contact = self.ordinary(1)
+        self.env.flush_all()
+        for name, definition in indexes.items():
+            self.assertIn(" WHERE ", definition, f"{name} is partial")
+            condition = definition.split(" WHERE ", 1)[1]
+            self.env.cr.execute(SQL("SELECT count(*) FROM res_partner WHERE id = %s AND %s", contact.id,
+                                    SQL(condition)))
+            self.assertEqual(self.env.cr.fetchone()[0], 0, f"an ordinary contact has no entry in {name}")
