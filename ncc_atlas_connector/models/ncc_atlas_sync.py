@@ -355,7 +355,7 @@ class NccAtlasSync(models.AbstractModel):
                 for single, request in self._look_up_searches(unlinked, conf)
             ]
             handled, partners, values, remote_by_id, found = self._prepare_batch(client, partners, conf, log,
-                                                                                   look_ups, pool)
+                                                                                   look_ups)
             for index, partner in enumerate(partners):
                 if pool:
                     pool.flush(log.ended)
@@ -402,29 +402,17 @@ class NccAtlasSync(models.AbstractModel):
         return handled
 
     @api.model
-    def _prepare_batch(self, client, partners, conf, log, look_ups, pool=None):
+    def _prepare_batch(self, client, partners, conf, log, look_ups):
         """What the batch knows before its creates and updates: the Atlas values of each application, those
         settled without a request, the registrations of the linked ones (one read) and what the look-up found
         for the new ones (``look_ups``: each of `_look_up_searches` with how to get its answer, the result of
-        its future when they travel side by side). With a ``pool``, the read travels while the values of the
-        applications after the first linked one with something to send are computed. Returns ``(handled,
-        partners left to send, values, remote by UUID, found)``."""
+        its future when they travel side by side). Returns ``(handled, partners left to send, values, remote by
+        UUID, found)``."""
         handled = 0
         # Queued again with nothing to send (values as last synced, no state to ask for): settled without a
         # request, as if never queued. The pull still brings the ECCC's decisions and notices a deletion.
-        values = {}
-        settled_ids = []
-        read = None  # how to get the read's answer, once it travels
-        for index, partner in enumerate(partners):
-            values[partner] = partner._ncc_atlas_values(send_country=conf["send_country"])
-            if partner._ncc_nothing_to_send(values[partner]):
-                settled_ids.append(partner.id)
-            elif read is None and pool and partner.ncc_atlas_uuid:
-                # The linked ones before it have nothing to send; those after it may still turn out to have
-                # nothing either: read with the others all the same (the same one request).
-                uuids = partners[index:].filtered("ncc_atlas_uuid").mapped("ncc_atlas_uuid")
-                read = pool.start("read", partial(_read_by_ids, uuids=uuids)).result
-        settled = partners.browse(settled_ids)
+        values = {partner: partner._ncc_atlas_values(send_country=conf["send_country"]) for partner in partners}
+        settled = partners.filtered(lambda p: p._ncc_nothing_to_send(values[p]))
         if settled:
             self.env["res.partner"]._ncc_record_syncs([(partner, None, None, "synced") for partner in settled])
             partners -= settled
@@ -435,8 +423,7 @@ class NccAtlasSync(models.AbstractModel):
             log.partner = None
             log.operation = "read"
             try:
-                clusters = read() if read else client.clusters_by_ids(linked.mapped("ncc_atlas_uuid"))
-                remote_by_id = {c.id: c for c in clusters}
+                remote_by_id = {c.id: c for c in client.clusters_by_ids(linked.mapped("ncc_atlas_uuid"))}
             except AuthenticationError as exc:
                 self._stop(exc)
             except AtlasError as exc:
@@ -959,10 +946,6 @@ class _ExchangeLog:
 
 def _find_by_numbers(client, numbers, country_uuid):
     return client.find_clusters_by_numbers(numbers, country_uuid)
-
-
-def _read_by_ids(client, uuids):
-    return client.clusters_by_ids(uuids)
 
 
 class _Deferred:
