@@ -24,6 +24,7 @@ class RequestPool:
         self._clients_lock = threading.Lock()
         self._exchanges: queue.SimpleQueue = queue.SimpleQueue()
         self._sent: list[tuple[Any, Any, Any]] = []  # (key, future, finish) in the order submitted
+        self._submitted = 0
 
     def _client(self) -> AtlasClient:
         client = getattr(self._local, 'client', None)
@@ -50,6 +51,11 @@ class RequestPool:
         if len(under_way) >= 2 * self._size:
             wait(under_way, return_when=FIRST_COMPLETED)
         self._sent.append((key, self._executor.submit(self._run, key, request), finish))
+        self._submitted += 1
+
+    def sent_any(self) -> bool:
+        """Some request was submitted for its ordered answer (it may have ended since)."""
+        return self._submitted > 0
 
     def start(self, key, request: Callable[[AtlasClient], Any]) -> Future:
         """Send ``request(client)`` in a thread now, apart from the ordered answers: a request whose answer the

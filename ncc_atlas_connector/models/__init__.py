@@ -19,6 +19,7 @@ from . import res_partner_atlas
 from . import res_partner_atlas_reapplication
 from . import res_partner_sync_error
 from . import ncc_atlas_sync
+from . import ncc_atlas_sync_ahead
 from . import res_config_settings
 from . import res_config_settings_revalidation
 from . import ncc_spreadsheet_import

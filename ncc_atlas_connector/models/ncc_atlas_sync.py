@@ -308,7 +308,7 @@ class NccAtlasSync(models.AbstractModel):
         log = _ExchangeLog(self, "push")
         handled = 0
         try:
-            handled = self._push(partners, settings, log)
+            handled = self._push(partners, settings, log, ahead_domain=domain)
         except AuthenticationStop:
             self._progress(len(partners), 0)
             return
@@ -328,34 +328,41 @@ class NccAtlasSync(models.AbstractModel):
                               "told; the registration stays pending and is sent once the key is fixed.")) from None
 
     @api.model
-    def _push(self, partners, settings, log):
+    def _push(self, partners, settings, log, ahead_domain=None):
         """Send these (locked) registrations to the Atlas, one decision per record; record errors stay on the
         record. Returns how many were handled: fewer than given when the Atlas stopped answering or the batch ran
-        out of time (the others are left as they were, pending)."""
+        out of time (the others are left as they were, pending). With ``ahead_domain`` (a scheduled run), a full
+        batch also asks the look-up and read of the next one (see ncc_atlas_sync_ahead.py)."""
         conf = self._conf()
         try:
             with AtlasClient(settings, on_exchange=log) as client:
-                return self._push_batch(client, partners, conf, log)
+                return self._push_batch(client, partners, conf, log, ahead_domain)
         finally:
             log.close()
 
     @api.model
-    def _push_batch(self, client, partners, conf, log):
+    def _push_batch(self, client, partners, conf, log, ahead_domain=None):
         deadline = time.monotonic() + int(self._param("batch_seconds", BATCH_SECONDS))
         size = self._push_concurrency()
         pool = RequestPool(client.settings, size) if size > 1 and len(partners) > 1 else None
         done = []  # successful exchanges, recorded a few at a time as the answers arrive, the rest at the end
         stop = None
+        batch = partners
+        ahead_key = self._ahead_key(client, conf) if ahead_domain is not None else None
+        ahead = self._take_ahead(ahead_key, partners)  # what the batch before asked for this one
+        next_ahead = None
         try:
             # The look-up of the new ones needs only their numbers: with a pool it travels while their Atlas values
             # are computed.
             unlinked = partners.filtered(lambda p: not p.ncc_atlas_uuid and not p.ncc_force_create)
-            look_ups = [
-                (single, pool.start("look-up", request).result if pool else partial(request, client))
-                for single, request in self._look_up_searches(unlinked, conf)
-            ]
+            look_ups = []
+            for single, request in self._look_up_searches(unlinked, conf):
+                answer = ahead and ahead.look_up(single)
+                if not answer:
+                    answer = pool.start("look-up", request).result if pool else partial(request, client)
+                look_ups.append((single, answer))
             handled, partners, values, remote_by_id, found = self._prepare_batch(client, partners, conf, log,
-                                                                                   look_ups)
+                                                                                   look_ups, ahead)
             for index, partner in enumerate(partners):
                 if pool:
                     pool.flush(log.ended)
@@ -382,6 +389,11 @@ class NccAtlasSync(models.AbstractModel):
                     break
                 except AtlasError as exc:
                     self._push_failed(partner, exc)
+            else:
+                # Every request of the batch is on its way: the next batch's look-up and read take the spare
+                # threads of the last round (only after a full batch that sent something).
+                if ahead_key and pool and pool.sent_any() and len(batch) >= conf["batch_size"]:
+                    next_ahead = self._ask_ahead(pool, batch, ahead_domain, conf)
         finally:
             try:
                 if pool:
@@ -396,18 +408,20 @@ class NccAtlasSync(models.AbstractModel):
                 self.env["res.partner"]._ncc_record_syncs(done)
         if stop is not None:
             self._stop(stop)
+        if next_ahead and not log.outage:
+            self._keep_ahead(ahead_key, next_ahead)
         if log.outage:
             _logger.info("Atlas sync: %s exchanges in a row got no answer; the next run tries again",
                          OUTAGE_EXCHANGES)
         return handled
 
     @api.model
-    def _prepare_batch(self, client, partners, conf, log, look_ups):
+    def _prepare_batch(self, client, partners, conf, log, look_ups, ahead=None):
         """What the batch knows before its creates and updates: the Atlas values of each application, those
         settled without a request, the registrations of the linked ones (one read) and what the look-up found
         for the new ones (``look_ups``: each of `_look_up_searches` with how to get its answer, the result of
-        its future when they travel side by side). Returns ``(handled, partners left to send, values, remote by
-        UUID, found)``."""
+        its future when they travel side by side), and ``ahead`` what the batch before read for this one. Returns
+        ``(handled, partners left to send, values, remote by UUID, found)``."""
         handled = 0
         # Queued again with nothing to send (values as last synced, no state to ask for): settled without a
         # request, as if never queued. The pull still brings the ECCC's decisions and notices a deletion.
@@ -419,11 +433,13 @@ class NccAtlasSync(models.AbstractModel):
             handled += len(settled)
         remote_by_id = {}
         linked = partners.filtered("ncc_atlas_uuid")
+        if linked and ahead:
+            remote_by_id, linked = ahead.read_for(linked)
         if linked:
             log.partner = None
             log.operation = "read"
             try:
-                remote_by_id = {c.id: c for c in client.clusters_by_ids(linked.mapped("ncc_atlas_uuid"))}
+                remote_by_id.update({c.id: c for c in client.clusters_by_ids(linked.mapped("ncc_atlas_uuid"))})
             except AuthenticationError as exc:
                 self._stop(exc)
             except AtlasError as exc:

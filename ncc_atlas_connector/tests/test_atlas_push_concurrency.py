@@ -54,7 +54,8 @@ class TestAtlasPushConcurrency(AtlasCase):
         with patch.object(RequestPool, "_run", autospec=True, side_effect=RequestPool._run) as sent:
             self.push()
         self.assertEqual(set(partners.mapped("ncc_sync_state")), {"synced"}, partners.mapped("ncc_sync_error"))
-        self.assertEqual(sent.call_count, 25, "every update sent side by side")
+        self.assertEqual(sent.call_count, 25 + 2, "every update sent side by side, and the read of each batch "
+                         "after the first, asked by the batch before it")
         self.assertEqual(self.sandbox.count("PATCH", None), 25)
         self.assertEqual(self.sandbox.count() - before, 3 + 25, "a read per batch and an update each")
         phones = {c["id"]: c["field_phone_number"] for c in self.sandbox.clusters()}
