@@ -425,8 +425,8 @@ class NccAtlasSync(models.AbstractModel):
         handled = 0
         # Queued again with nothing to send (values as last synced, no state to ask for): settled without a
         # request, as if never queued. The pull still brings the ECCC's decisions and notices a deletion.
-        values = {partner: partner._ncc_atlas_values(send_country=conf["send_country"]) for partner in partners}
-        settled = partners.filtered(lambda p: p._ncc_nothing_to_send(values[p]))
+        values = _AtlasValues(conf["send_country"])
+        settled = partners.filtered(lambda p: p.ncc_atlas_uuid and p._ncc_nothing_to_send(values[p]))
         if settled:
             self.env["res.partner"]._ncc_record_syncs([(partner, None, None, "synced") for partner in settled])
             partners -= settled
@@ -962,6 +962,22 @@ class _ExchangeLog:
 
 def _find_by_numbers(client, numbers, country_uuid):
     return client.find_clusters_by_numbers(numbers, country_uuid)
+
+
+class _AtlasValues(dict):
+    """The Atlas values of a batch's applications, each computed when first asked for: those of the linked ones
+    before the batch's read (they tell which have nothing to send), the others as each is sent, so that the first
+    create leaves without waiting for the values of the whole batch."""
+
+    __slots__ = ("send_country",)
+
+    def __init__(self, send_country):
+        super().__init__()
+        self.send_country = send_country
+
+    def __missing__(self, partner):
+        values = self[partner] = partner._ncc_atlas_values(send_country=self.send_country)
+        return values
 
 
 class _Deferred:
