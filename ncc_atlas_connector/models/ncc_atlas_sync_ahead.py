@@ -19,7 +19,7 @@ from odoo.tools import SQL
 
 AHEAD_SECONDS = 30  # an answer older than this is asked again (the run was held up, or it ended)
 
-_held = {}  # (database, run of the job, Atlas URL, default country) -> _Ahead
+_held = {}  # (database, job, end of the run, Atlas URL, default country) -> _Ahead: one per job and database
 _held_lock = threading.Lock()
 
 
@@ -126,5 +126,10 @@ class NccAtlasSync(models.AbstractModel):
 
     @api.model
     def _keep_ahead(self, key, ahead):
+        """Keep ``ahead`` for the next call of this run, in place of anything an earlier run of the job left (a run
+        whose time was up after a full batch) and of anything too old to be used."""
+        now = time.monotonic()
         with _held_lock:
+            for old in [k for k, kept in _held.items() if k[:2] == key[:2] or now - kept.asked > AHEAD_SECONDS]:
+                del _held[old]
             _held[key] = ahead

@@ -6,6 +6,7 @@ from unittest.mock import patch
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from ..models import ncc_atlas_sync_ahead
 from ..models.ncc_atlas_sync import JOB_READ_RETRIES
 from .atlas_common import AtlasCase
 
@@ -144,3 +145,18 @@ class TestAtlasPushAhead(AtlasCase):
         self.applicants(10)
         self.push()
         self.assertEqual(self.sandbox.count("GET", CLUSTERS), 1, "a full batch with none after it")
+
+    def test_a_run_keeps_only_its_latest_answers(self):
+        # What a run left when its time was up goes with the next run's first keep: one entry per job.
+        self.applicants(25)
+        self.push()
+        kept = [key for key in ncc_atlas_sync_ahead._held if key[0] == self.env.cr.dbname]
+        self.assertEqual(kept, [], "the last batch of the run took what the one before kept, and kept nothing")
+        Sync = self.env["ncc.atlas.sync"]
+        first = (self.env.cr.dbname, 1, 100.0, "https://atlas.example", 1)
+        second = (self.env.cr.dbname, 1, 200.0, "https://atlas.example", 1)
+        Sync._keep_ahead(first, ncc_atlas_sync_ahead._Ahead({}, [], None, set()))
+        Sync._keep_ahead(second, ncc_atlas_sync_ahead._Ahead({}, [], None, set()))
+        self.addCleanup(Sync._take_ahead, second, self.Partner.browse())
+        self.assertNotIn(first, ncc_atlas_sync_ahead._held)
+        self.assertIn(second, ncc_atlas_sync_ahead._held)
