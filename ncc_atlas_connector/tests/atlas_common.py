@@ -47,6 +47,16 @@ class AtlasCase(RegistrationCase):
         self.approve(partner)
         return partner
 
+    def approved_applicants(self, count, label):
+        """``count`` complete applicants moved to the approved stage, named "<label> Systems 00 S.A." and on."""
+        partners = self.Partner.browse()
+        for i in range(count):
+            partners |= self.create_applicant(name=f"{label} Systems {i:02d} S.A.",
+                                              ncc_name_national=f"{label} {i:02d}")
+        for partner in partners:
+            self.approve(partner)
+        return partners
+
     def approve(self, partner):
         partner._ncc_generate_checks()
         partner.ncc_check_ids.write({"result": "pass"})

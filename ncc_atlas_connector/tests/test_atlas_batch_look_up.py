@@ -20,12 +20,7 @@ class TestAtlasBatchLookUp(AtlasCase):
         self.env["ir.config_parameter"].sudo().set_param("ncc_atlas_connector.batch_size", 10)
 
     def applicants(self, count):
-        partners = self.Partner.browse()
-        for i in range(count):
-            partners |= self.create_applicant(name=f"Batch Systems {i:02d} S.A.", ncc_name_national=f"Batch {i:02d}")
-        for partner in partners:
-            self.approve(partner)
-        return partners
+        return self.approved_applicants(count, "Batch")
 
     def searches(self):
         return self.sandbox.requests("GET", SEARCH)

@@ -22,12 +22,7 @@ class TestAtlasPushAhead(AtlasCase):
         params.set_param("ncc_atlas_connector.push_concurrency", 4)
 
     def applicants(self, count):
-        partners = self.Partner.browse()
-        for i in range(count):
-            partners |= self.create_applicant(name=f"Ahead Systems {i:02d} S.A.", ncc_name_national=f"Ahead {i:02d}")
-        for partner in partners:
-            self.approve(partner)
-        return partners
+        return self.approved_applicants(count, "Ahead")
 
     def push_counting(self, between_batches=None):
         """Push through the cron runner; returns the sandbox's GET count at each batch's commit.

@@ -23,12 +23,7 @@ class TestAtlasPushConcurrency(AtlasCase):
         params.set_param("ncc_atlas_connector.push_concurrency", 4)
 
     def applicants(self, count):
-        partners = self.Partner.browse()
-        for i in range(count):
-            partners |= self.create_applicant(name=f"Side Systems {i:02d} S.A.", ncc_name_national=f"Side {i:02d}")
-        for partner in partners:
-            self.approve(partner)
-        return partners
+        return self.approved_applicants(count, "Side")
 
     def registration_of(self, partner):
         return {c["field_registration_number"]: c["id"] for c in self.sandbox.clusters()}[partner.company_registry]
