@@ -47,6 +47,12 @@ class AtlasCase(RegistrationCase):
         self.approve(partner)
         return partner
 
+    def push_in_batches(self, batch_size, concurrency):
+        """Batches of ``batch_size`` applications, ``concurrency`` requests of a batch in flight."""
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param("ncc_atlas_connector.batch_size", batch_size)
+        params.set_param("ncc_atlas_connector.push_concurrency", concurrency)
+
     def approved_applicants(self, count, label):
         """``count`` complete applicants moved to the approved stage, named "<label> Systems 00 S.A." and on."""
         partners = self.Partner.browse()

@@ -17,12 +17,16 @@ CLUSTERS = "/jsonapi/node/cluster"
 class TestAtlasPushAhead(AtlasCase):
     def setUp(self):
         super().setUp()
-        params = self.env["ir.config_parameter"].sudo()
-        params.set_param("ncc_atlas_connector.batch_size", 10)
-        params.set_param("ncc_atlas_connector.push_concurrency", 4)
+        self.push_in_batches(10, 4)
 
     def applicants(self, count):
         return self.approved_applicants(count, "Ahead")
+
+    def assert_linked_to_its_only_registration(self, partner, message):
+        registrations = [c for c in self.sandbox.clusters()
+                         if c["field_registration_number"] == partner.company_registry]
+        self.assertEqual(len(registrations), 1, message)
+        self.assertEqual(partner.ncc_atlas_uuid, registrations[0]["id"])
 
     def push_counting(self, between_batches=None):
         """Push through the cron runner; returns the sandbox's GET count at each batch's commit.
@@ -81,10 +85,8 @@ class TestAtlasPushAhead(AtlasCase):
         counts = self.push_counting(registered_elsewhere)
         self.assertEqual(set(partners.mapped("ncc_sync_state")), {"synced"}, partners.mapped("ncc_sync_error"))
         self.assertEqual(counts, [2, 3], "the second batch's look-up asked again: one of its rows changed")
-        registrations = [c for c in self.sandbox.clusters()
-                         if c["field_registration_number"] == later.company_registry]
-        self.assertEqual(len(registrations), 1, "linked to the registration that appeared, not created twice")
-        self.assertEqual(later.ncc_atlas_uuid, registrations[0]["id"])
+        self.assert_linked_to_its_only_registration(
+            later, "linked to the registration that appeared, not created twice")
         self.assertEqual(self.sandbox.count("POST", CLUSTERS), 19)
 
     def test_an_exchange_logged_since_is_looked_up_again(self):
@@ -103,10 +105,7 @@ class TestAtlasPushAhead(AtlasCase):
 
         counts = self.push_counting(sent_by_a_failed_send_now)
         self.assertEqual(counts, [2, 3], "the second batch's look-up asked again")
-        registrations = [c for c in self.sandbox.clusters()
-                         if c["field_registration_number"] == later.company_registry]
-        self.assertEqual(len(registrations), 1, "found again, not created twice")
-        self.assertEqual(later.ncc_atlas_uuid, registrations[0]["id"])
+        self.assert_linked_to_its_only_registration(later, "found again, not created twice")
         self.assertEqual(self.sandbox.count("POST", CLUSTERS), 19)
 
     @mute_logger("odoo.addons.ncc_atlas_connector.atlas.client")

@@ -18,9 +18,7 @@ CLUSTERS = "/jsonapi/node/cluster"
 class TestAtlasPushConcurrency(AtlasCase):
     def setUp(self):
         super().setUp()
-        params = self.env["ir.config_parameter"].sudo()
-        params.set_param("ncc_atlas_connector.batch_size", 10)
-        params.set_param("ncc_atlas_connector.push_concurrency", 4)
+        self.push_in_batches(10, 4)
 
     def applicants(self, count):
         return self.approved_applicants(count, "Side")
